@@ -1,0 +1,109 @@
+// matmul through OpenBLAS, checked against a plain triple loop (the reference)
+// on awkward shapes, transposed views and row slices.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+#include "tinytorch/core/blas.hpp"
+#include "tinytorch/core/cpu_features.hpp"
+#include "tinytorch/core/tensor.hpp"
+
+using namespace tinytorch;
+
+namespace {
+
+// Reference: C[i][j] = Σ_k A[i][k] B[k][j], accumulated in double.
+std::vector<double> matmul_ref(const Tensor& a, const Tensor& b) {
+  const int64_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
+  std::vector<double> c(static_cast<size_t>(m * n), 0.0);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t p = 0; p < k; ++p) c[i * n + j] += double(a.at({i, p})) * double(b.at({p, j}));
+  return c;
+}
+
+// Float GEMM error grows with the depth K: tolerance = kEpsPerSqrtK * sqrt(K) for
+// inputs of magnitude ~1 (standard normal).
+constexpr double kEpsPerSqrtK = 1e-5;
+
+void expect_matches_ref(const Tensor& c, const Tensor& a, const Tensor& b, const std::string& what) {
+  const std::vector<double> ref = matmul_ref(a, b);
+  const std::vector<float> got = c.to_vector();
+  ASSERT_EQ(got.size(), ref.size()) << what;
+  const double tolerance = kEpsPerSqrtK * std::sqrt(double(a.shape()[1])) * 10;
+  for (size_t i = 0; i < ref.size(); ++i) ASSERT_NEAR(got[i], ref[i], tolerance) << what << " element " << i;
+}
+
+}  // namespace
+
+TEST(TensorMatmul, HandComputed) {
+  // [[1,2],[3,4]] @ [[5,6],[7,8]] = [[1*5+2*7, 1*6+2*8], [3*5+4*7, 3*6+4*8]] = [[19,22],[43,50]]
+  Tensor a = Tensor::from_values({1, 2, 3, 4}, {2, 2});
+  Tensor b = Tensor::from_values({5, 6, 7, 8}, {2, 2});
+  EXPECT_EQ(ops::matmul(a, b).to_vector(), (std::vector<float>{19, 22, 43, 50}));
+}
+
+TEST(TensorMatmul, OddShapesMatchReference) {
+  Generator g(11);
+  for (int64_t m : {1, 3, 17, 64}) {
+    for (int64_t k : {1, 7, 65}) {
+      for (int64_t n : {1, 10, 63}) {
+        Tensor a = Tensor::randn({m, k}, 0, 1, g);
+        Tensor b = Tensor::randn({k, n}, 0, 1, g);
+        expect_matches_ref(ops::matmul(a, b), a, b, "M" + std::to_string(m) + " K" + std::to_string(k) + " N" + std::to_string(n));
+      }
+    }
+  }
+}
+
+TEST(TensorMatmul, TransposeFlagsAndTransposedViewsAgree) {
+  Generator g(5);
+  Tensor x = Tensor::randn({9, 13}, 0, 1, g);   // (M,K)
+  Tensor w = Tensor::randn({6, 13}, 0, 1, g);   // (N,K): y = x w^T, as in Linear
+  Tensor wt = ops::transpose(w, 0, 1).contiguous();
+  const Tensor expected = ops::matmul(x, wt);
+  expect_matches_ref(expected, x, wt, "x @ w^T (copied)");
+  EXPECT_EQ(ops::matmul(x, w, false, true).to_vector(), expected.to_vector());
+  EXPECT_EQ(ops::matmul(x, ops::transpose(w, 0, 1)).to_vector(), expected.to_vector());
+  Tensor xt = ops::transpose(x, 0, 1).contiguous();  // (K,M)
+  EXPECT_EQ(ops::matmul(xt, w, true, true).to_vector(), expected.to_vector());
+}
+
+TEST(TensorMatmul, RowSliceUsesLeadingDimension) {
+  Generator g(9);
+  Tensor a = Tensor::randn({10, 5}, 0, 1, g);
+  Tensor b = Tensor::randn({5, 4}, 0, 1, g);
+  Tensor rows = a.slice_rows(3, 7);
+  expect_matches_ref(ops::matmul(rows, b), rows, b, "row slice");
+}
+
+TEST(TensorMatmul, InnerDimensionMismatchNamesShapes) {
+  try {
+    ops::matmul(Tensor::zeros({3, 4}), Tensor::zeros({5, 2}));
+    FAIL() << "expected ShapeError";
+  } catch (const ShapeError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("matmul"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("(3, 4)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("(5, 2)"), std::string::npos) << msg;
+  }
+  EXPECT_THROW(ops::matmul(Tensor::zeros({3}), Tensor::zeros({3, 1})), ShapeError);
+}
+
+TEST(TensorMatmul, EmptyInnerDimensionGivesZeros) {
+  EXPECT_EQ(ops::matmul(Tensor::zeros({2, 0}), Tensor::zeros({0, 3})).to_vector(), std::vector<float>(6, 0.0f));
+}
+
+TEST(TensorMatmul, OpenBlasUsesAvx512KernelsWhenTheCpuHasThem) {
+  // Debian's OpenBLAS 0.3.21 takes Zen 4/5 for Haswell; blas.cpp sets
+  // OPENBLAS_CORETYPE=SkylakeX before loading it when the CPU has AVX-512.
+  const BlasInfo info = blas_info();
+  ASSERT_FALSE(info.core.empty());
+  if (!cpu_features().avx512()) GTEST_SKIP() << "no AVX-512 on this CPU: " << cpu_summary();
+  if (std::getenv("TINYTORCH_OPENBLAS_CORETYPE") != nullptr) GTEST_SKIP() << "core forced by TINYTORCH_OPENBLAS_CORETYPE";
+  std::string core = info.core;
+  for (char& c : core) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(core, "skylakex") << blas_summary();
+}
