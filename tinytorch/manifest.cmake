@@ -3,3 +3,39 @@ tinytorch_module(01_tensor
   LIBRARY_SOURCES core/error.cpp core/dtype.cpp core/storage.cpp core/random.cpp core/cpu_features.cpp core/blas.cpp core/tensor.cpp core/tensor_ops.cpp
   CHECKS checks.cpp
   TESTS test_creation.cpp test_views.cpp test_elementwise.cpp test_reductions.cpp test_matmul.cpp)
+tinytorch_module(02_activations
+  LIBRARY_SOURCES core/activations.cpp
+  CHECKS checks.cpp
+  TESTS test_elementwise_activations.cpp test_softmax.cpp)
+tinytorch_module(03_layers
+  LIBRARY_SOURCES core/module.cpp core/linear.cpp core/sequential.cpp core/dropout.cpp core/activation_layers.cpp
+  CHECKS checks.cpp
+  TESTS test_module.cpp test_linear.cpp test_sequential.cpp test_dropout.cpp test_activation_layers.cpp)
+tinytorch_module(04_losses
+  LIBRARY_SOURCES core/losses.cpp
+  CHECKS checks.cpp
+  TESTS test_mse.cpp test_cross_entropy.cpp test_binary_cross_entropy.cpp)
+tinytorch_module(05_autograd
+  LIBRARY_SOURCES core/autograd.cpp core/autograd_tensor_ops.cpp core/autograd_nn_ops.cpp core/gradcheck.cpp
+  CHECKS checks.cpp
+  TESTS test_graph.cpp test_gradcheck_harness.cpp test_backward_values.cpp test_gradcheck_elementwise.cpp test_gradcheck_reductions.cpp test_gradcheck_nn.cpp test_memory.cpp)
+tinytorch_module(06_optimizers
+  LIBRARY_SOURCES core/optimizer.cpp core/sgd.cpp core/adam.cpp
+  ISA_SOURCES core/adam_f32_avx2.cpp=avx2 core/adam_f32_avx512.cpp=avx512
+  CHECKS checks.cpp
+  TESTS test_optimizer.cpp test_sgd.cpp test_adam.cpp test_adam_kernels.cpp)
+tinytorch_module(07_training
+  LIBRARY_SOURCES core/metrics.cpp core/progress_bar.cpp core/trainer.cpp io/safetensors.cpp io/model_io.cpp
+  CHECKS checks.cpp
+  TESTS test_metrics.cpp test_progress_bar.cpp test_trainer.cpp test_model_io.cpp test_safetensors.cpp)
+tinytorch_module(08_dataloader
+  LIBRARY_SOURCES data/dataset.cpp data/dataloader.cpp data/idx_reader.cpp data/fashion_mnist.cpp data/synthetic.cpp
+  CHECKS checks.cpp
+  TESTS test_dataset.cpp test_dataloader.cpp test_idx_reader.cpp test_fashion_mnist.cpp test_synthetic.cpp)
+tinytorch_module(14_profiling
+  LIBRARY_SOURCES profiling/flops.cpp profiling/profiler.cpp profiling/report.cpp profiling/scope_timer.cpp
+  CHECKS checks.cpp
+  TESTS test_parameter_count.cpp test_flop_count.cpp test_layer_counter.cpp test_latency.cpp test_memory.cpp test_report.cpp test_scope_timer.cpp test_scope_timer_disabled.cpp)
+tinytorch_milestone(03_1986_mlp
+  SOURCES main.cpp
+  CHECK_ARGS --quick --json check.json)

@@ -12,7 +12,10 @@ namespace tinytorch {
 
 class Storage {
  public:
-  explicit Storage(std::size_t nbytes);  // zero-initialised
+  enum class Init { Zeros, Uninitialized };
+  // Zeros costs a memset; Uninitialized is for buffers about to be overwritten
+  // (every operation's output), where that memset would be pure waste.
+  explicit Storage(std::size_t nbytes, Init init = Init::Zeros);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;

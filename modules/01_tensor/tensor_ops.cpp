@@ -375,8 +375,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
                      shape_str({k_b, n}) + " (a " + shape_str(a.shape()) + (trans_a ? " transposed" : "") + ", b " +
                      shape_str(b.shape()) + (trans_b ? " transposed" : "") + "); expected equal inner sizes");
   }
-  Tensor c = Tensor::zeros({m, n});
-  if (m == 0 || n == 0 || k == 0) return c;  // an empty sum is 0
+  if (m == 0 || n == 0 || k == 0) return Tensor::zeros({m, n});  // an empty sum is 0
+  Tensor c = Tensor::empty({m, n});  // sgemm with beta = 0 writes every element
   // BEGIN SOLUTION
   const BlasOperand left = as_blas_operand(a);
   const BlasOperand right = as_blas_operand(b);

@@ -26,12 +26,12 @@ void count_allocation(int64_t nbytes) {
 
 }  // namespace
 
-Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
+Storage::Storage(std::size_t nbytes, Init init) : nbytes_(nbytes) {
   // aligned_alloc wants a size that is a multiple of the alignment (and > 0).
   const std::size_t padded = ((nbytes + kAlignment - 1) / kAlignment) * kAlignment;
   bytes_ = static_cast<std::byte*>(std::aligned_alloc(kAlignment, padded == 0 ? kAlignment : padded));
   if (bytes_ == nullptr) throw std::bad_alloc();
-  std::memset(bytes_, 0, nbytes);
+  if (init == Init::Zeros) std::memset(bytes_, 0, nbytes);
   count_allocation(static_cast<int64_t>(nbytes));
 }
 

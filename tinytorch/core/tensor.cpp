@@ -105,14 +105,19 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Shape strides, int
     : storage_(std::move(storage)), shape_(std::move(shape)), strides_(std::move(strides)), offset_(offset),
       dtype_(dtype) {}
 
-Tensor Tensor::empty(const Shape& shape, DType dtype) {
-  check_shape_valid(shape, "Tensor::empty");
-  auto storage = std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype));
+namespace {
+Tensor allocate(const Shape& shape, DType dtype, Storage::Init init, const char* operation) {
+  check_shape_valid(shape, operation);
+  auto storage = std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype), init);
   return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
 }
+}  // namespace
 
-// Storage is zero-initialised, so zeros is empty.
-Tensor Tensor::zeros(const Shape& shape, DType dtype) { return empty(shape, dtype); }
+Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  return allocate(shape, dtype, Storage::Init::Uninitialized, "Tensor::empty");
+}
+
+Tensor Tensor::zeros(const Shape& shape, DType dtype) { return allocate(shape, dtype, Storage::Init::Zeros, "Tensor::zeros"); }
 
 Tensor Tensor::ones(const Shape& shape) { return full(shape, 1.0f); }
 
@@ -356,6 +361,10 @@ void Tensor::copy_(const Tensor& source) {
 
 void Tensor::fill_(float value) {
   check_dtype(DType::Float32, "Tensor::fill_");
+  if (is_contiguous()) {  // the common case: one tight loop
+    std::fill_n(data<float>(), numel(), value);
+    return;
+  }
   float* base = reinterpret_cast<float*>(storage_->bytes());
   for_each_element(*this, [&](int64_t position) { base[position] = value; });
 }

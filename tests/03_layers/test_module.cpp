@@ -1,0 +1,127 @@
+// The Module tree: dotted parameter names, handles that share storage and
+// gradient with the module, recursive train/eval and zero_grad, the summary
+// text, registration errors, and the copy/move rules.
+#include <gtest/gtest.h>
+
+#include <type_traits>
+
+#include "tinytorch/core/activation_layers.hpp"
+#include "tinytorch/core/dropout.hpp"
+#include "tinytorch/core/linear.hpp"
+#include "tinytorch/core/sequential.hpp"
+
+using namespace tinytorch;
+
+namespace {
+
+// A module with one own parameter and one child, to test registration directly.
+class Probe : public Module {
+ public:
+  Probe() {
+    register_parameter("scale", Tensor::ones({3}));
+    register_module("inner", std::make_shared<Linear>(3, 2));
+  }
+  Tensor forward(const Tensor& input) override { return input; }
+  std::string name() const override { return "Probe"; }
+  std::shared_ptr<Module> clone() const override { return std::make_shared<Probe>(); }
+  void add_parameter(const std::string& name) { register_parameter(name, Tensor::zeros({1})); }
+  void add_child(const std::string& name, std::shared_ptr<Module> child) { register_module(name, std::move(child)); }
+};
+
+std::vector<std::string> names_of(const NamedParameters& named) {
+  std::vector<std::string> names;
+  for (const auto& [name, tensor] : named) names.push_back(name);
+  return names;
+}
+
+}  // namespace
+
+TEST(Module, IsNonCopyableButMovable) {
+  static_assert(!std::is_copy_constructible_v<Linear>, "a copy would silently share or duplicate parameters");
+  static_assert(!std::is_copy_assignable_v<Sequential>);
+  static_assert(std::is_move_constructible_v<Linear>);
+  static_assert(std::is_move_constructible_v<Sequential>);
+  Linear original(4, 3);
+  const float w00 = original.weight().at({0, 0});
+  Linear moved(std::move(original));
+  EXPECT_EQ(moved.weight().at({0, 0}), w00);
+  EXPECT_EQ(moved.in_features(), 4);
+}
+
+TEST(Module, OwnParametersComeBeforeChildrenWithDottedNames) {
+  Probe probe;
+  EXPECT_EQ(names_of(probe.named_parameters()), (std::vector<std::string>{"scale", "inner.weight", "inner.bias"}));
+}
+
+TEST(Module, NestedSequentialNamesFollowPyTorchStateDict) {
+  // nn.Sequential(nn.Linear(4,3), nn.Sequential(nn.ReLU(), nn.Linear(3,2))).state_dict() keys:
+  // 0.weight, 0.bias, 1.1.weight, 1.1.bias
+  Sequential model(Linear(4, 3), Sequential(ReLU(), Linear(3, 2)));
+  EXPECT_EQ(names_of(model.named_parameters()),
+            (std::vector<std::string>{"0.weight", "0.bias", "1.1.weight", "1.1.bias"}));
+}
+
+TEST(Module, ParametersShareStorageAndGradientWithTheModule) {
+  Linear layer(3, 2);
+  std::vector<Tensor> params = layer.parameters();
+  ASSERT_EQ(params.size(), 2u);
+  EXPECT_TRUE(params[0].requires_grad());
+  params[0].fill_(0.5f);  // a write through the handle is a write to the layer's weight
+  EXPECT_EQ(layer.weight().at({1, 2}), 0.5f);
+  // A backward fills the gradient that every handle sees: d(sum(W x))/dW[n,k] = x[k].
+  sum(layer(Tensor::from_values({1, 2, 3}, {1, 3}))).backward();
+  ASSERT_TRUE(params[0].grad().defined());
+  EXPECT_EQ(params[0].grad().to_vector(), (std::vector<float>{1, 2, 3, 1, 2, 3}));
+}
+
+TEST(Module, NumParametersIsInTimesOutPlusOutPerLinear) {
+  Sequential model(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10));
+  // (784·256 + 256) + (256·128 + 128) + (128·10 + 10) = 200,960 + 32,896 + 1,290
+  EXPECT_EQ(model.num_parameters(), 235146);
+  EXPECT_EQ(Linear(5, 7, /*bias=*/false).num_parameters(), 35);
+}
+
+TEST(Module, TrainAndEvalReachEveryDescendant) {
+  Sequential model(Linear(2, 2), Sequential(Dropout(0.5f), ReLU()));
+  EXPECT_TRUE(model.is_training());  // modules start in training mode, as in PyTorch
+  model.eval();
+  const auto inner = std::dynamic_pointer_cast<Sequential>(model[1]);
+  ASSERT_NE(inner, nullptr);
+  EXPECT_FALSE(model.is_training());
+  EXPECT_FALSE(model[0]->is_training());
+  EXPECT_FALSE(inner->at(0)->is_training());
+  model.train();
+  EXPECT_TRUE(inner->at(0)->is_training());
+}
+
+TEST(Module, ZeroGradZeroesEveryParameterGradient) {
+  Sequential model(Linear(3, 4), ReLU(), Linear(4, 2));
+  sum(model(Tensor::ones({2, 3}))).backward();
+  model.zero_grad();
+  for (const auto& [name, p] : model.named_parameters()) {
+    ASSERT_TRUE(p.grad().defined()) << name;  // kept allocated, filled with 0
+    for (float g : p.grad().to_vector()) EXPECT_EQ(g, 0.0f) << name;
+  }
+}
+
+TEST(Module, SummaryPrintsTheTreeAndTheParameterCount) {
+  Sequential model(Linear(4, 3), ReLU(), Dropout(0.25f), Linear(3, 2, false));
+  EXPECT_EQ(model.summary(),
+            "Sequential(\n"
+            "  (0): Linear(in_features=4, out_features=3, bias=true)\n"
+            "  (1): ReLU()\n"
+            "  (2): Dropout(p=0.25)\n"
+            "  (3): Linear(in_features=3, out_features=2, bias=false)\n"
+            ")\n"
+            "Parameters: 21\n");  // 4·3 + 3 + 3·2 = 21
+  EXPECT_NE(Sequential(Linear(784, 256)).summary().find("Parameters: 200,960"), std::string::npos);
+}
+
+TEST(Module, RegistrationRejectsDuplicatesDotsAndNull) {
+  Probe probe;
+  EXPECT_THROW(probe.add_parameter("scale"), ValueError);
+  EXPECT_THROW(probe.add_parameter("a.b"), ValueError);
+  EXPECT_THROW(probe.add_parameter(""), ValueError);
+  EXPECT_THROW(probe.add_child("inner", std::make_shared<ReLU>()), ValueError);
+  EXPECT_THROW(probe.add_child("other", nullptr), ValueError);
+}

@@ -1,0 +1,92 @@
+// Sequential: composition order, indexing, replacing layers in place,
+// construction from shared layers, and deep clone().
+#include <gtest/gtest.h>
+
+#include "tinytorch/core/activation_layers.hpp"
+#include "tinytorch/core/activations.hpp"
+#include "tinytorch/core/linear.hpp"
+#include "tinytorch/core/sequential.hpp"
+
+using namespace tinytorch;
+
+TEST(Sequential, ForwardAppliesLayersInOrder) {
+  Generator generator(3);
+  Sequential model(Linear(5, 4, true, generator), ReLU(), Linear(4, 2, true, generator));
+  const Tensor x = Tensor::randn({3, 5}, 0, 1, generator);
+  // f2(relu(f0(x))), computed layer by layer
+  const Tensor expected = model[2]->forward(relu(model[0]->forward(x)));
+  EXPECT_EQ(model(x).to_vector(), expected.to_vector());
+}
+
+TEST(Sequential, OrderMattersReluThenNegationDiffersFromNegationThenRelu) {
+  // Linear(1,1) with W = -1, b = 0 negates. relu(-x) vs -relu(x) at x = 2: 0 vs -2.
+  auto negate = [] { return Linear(Tensor::from_values({-1}, {1, 1}), Tensor::zeros({1})); };
+  Sequential relu_first(ReLU(), negate());
+  Sequential negate_first(negate(), ReLU());
+  const Tensor x = Tensor::from_values({2}, {1, 1});
+  EXPECT_EQ(relu_first(x).item(), -2.0f);
+  EXPECT_EQ(negate_first(x).item(), 0.0f);
+}
+
+TEST(Sequential, EmptySequentialIsTheIdentity) {
+  Sequential empty;
+  const Tensor x = Tensor::from_values({1, -2, 3});
+  EXPECT_EQ(empty(x).to_vector(), x.to_vector());
+  EXPECT_EQ(empty.size(), 0u);
+}
+
+TEST(Sequential, IndexingIsBoundsChecked) {
+  Sequential model(Linear(2, 3), ReLU());
+  EXPECT_EQ(model.size(), 2u);
+  EXPECT_EQ(model[1]->name(), "ReLU");
+  EXPECT_EQ(model.at(0)->name(), "Linear");
+  EXPECT_THROW(model.at(2), IndexError);
+  EXPECT_THROW(model[7], IndexError);
+}
+
+TEST(Sequential, IterationVisitsLayersInOrder) {
+  Sequential model(Linear(2, 3), ReLU(), Linear(3, 1), Sigmoid());
+  std::vector<std::string> names;
+  for (const auto& layer : model) names.push_back(layer->name());
+  EXPECT_EQ(names, (std::vector<std::string>{"Linear", "ReLU", "Linear", "Sigmoid"}));
+}
+
+TEST(Sequential, SetReplacesALayerInPlaceAndKeepsItsName) {
+  Sequential model(Linear(2, 3), ReLU(), Linear(3, 1));
+  auto replacement = std::make_shared<Linear>(Tensor::ones({1, 3}), Tensor::zeros({1}));
+  model.set(2, replacement);
+  EXPECT_EQ(model[2], replacement);
+  const NamedParameters named = model.named_parameters();
+  ASSERT_EQ(named.size(), 4u);
+  EXPECT_EQ(named[2].first, "2.weight");
+  EXPECT_EQ(named[2].second.storage(), replacement->weight().storage());
+  EXPECT_THROW(model.set(3, replacement), IndexError);
+  EXPECT_THROW(model.set(0, nullptr), ValueError);
+}
+
+TEST(Sequential, AddAppendsAndVectorConstructorSharesLayers) {
+  auto first = std::make_shared<Linear>(2, 3);
+  Sequential model(std::vector<std::shared_ptr<Module>>{first, std::make_shared<ReLU>()});
+  model.add(Linear(3, 1));
+  EXPECT_EQ(model.size(), 3u);
+  EXPECT_EQ(model[0], first);  // shared, not copied
+  EXPECT_EQ(model.named_parameters()[2].first, "2.weight");
+  EXPECT_THROW(model.add(std::shared_ptr<Module>()), ValueError);
+  EXPECT_THROW(Sequential(std::vector<std::shared_ptr<Module>>{nullptr}), ValueError);
+}
+
+TEST(Sequential, CloneCopiesEveryLayerDeeply) {
+  Generator generator(4);
+  Sequential original(Linear(3, 4, true, generator), ReLU(), Linear(4, 2, true, generator));
+  const auto copy = std::dynamic_pointer_cast<Sequential>(original.clone());
+  ASSERT_NE(copy, nullptr);
+  ASSERT_EQ(copy->size(), 3u);
+  const Tensor x = Tensor::randn({5, 3}, 0, 1, generator);
+  EXPECT_EQ((*copy)(x).to_vector(), original(x).to_vector());
+  const NamedParameters a = original.named_parameters(), b = copy->named_parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].first, b[i].first);
+    EXPECT_NE(a[i].second.storage(), b[i].second.storage()) << a[i].first;
+  }
+}

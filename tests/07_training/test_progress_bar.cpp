@@ -1,0 +1,86 @@
+// The progress line's text (a pure function), its ETA arithmetic, and the bar's
+// drawing rules: quiet unless enabled, at most 10 redraws a second, cleared at the end.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "tinytorch/core/progress_bar.hpp"
+
+using namespace tinytorch;
+
+namespace {
+
+// Everything written to a temporary FILE*.
+std::string contents(std::FILE* file) {
+  std::fflush(file);
+  std::rewind(file);
+  std::string text;
+  for (int c = std::fgetc(file); c != EOF; c = std::fgetc(file)) text += static_cast<char>(c);
+  return text;
+}
+
+ProgressState state_at(int64_t done) { return ProgressState{"epoch 1/3", done, 8, 0.25, 0.5, 12345.6, 2.0}; }
+
+}  // namespace
+
+TEST(ProgressBar, LineShowsBarCountsLossAccuracySpeedAndEta) {
+  // 2 of 8 batches in 2 s: ETA = 2 · (8 - 2) / 2 = 6 s; bar width 8: 2 '=' then '>'.
+  EXPECT_EQ(format_progress_line(state_at(2), 8),
+            "epoch 1/3 [==>     ] 2/8  loss 0.2500  acc 50.0%  12,346 samples/s  ETA 0:06");
+}
+
+TEST(ProgressBar, StartAndEndOfTheBar) {
+  EXPECT_EQ(format_progress_line(state_at(0), 4),
+            "epoch 1/3 [>   ] 0/8  loss 0.2500  acc 50.0%  12,346 samples/s  ETA 0:00");
+  EXPECT_EQ(format_progress_line(state_at(8), 4),
+            "epoch 1/3 [====] 8/8  loss 0.2500  acc 50.0%  12,346 samples/s  ETA 0:00");
+}
+
+TEST(ProgressBar, DurationsAndCounts) {
+  EXPECT_EQ(format_duration(0), "0:00");
+  EXPECT_EQ(format_duration(59.9), "0:59");  // whole seconds, rounded down
+  EXPECT_EQ(format_duration(61), "1:01");
+  EXPECT_EQ(format_duration(3600), "1:00:00");
+  EXPECT_EQ(format_duration(-5), "0:00");
+  EXPECT_EQ(format_count(999.4), "999");
+  EXPECT_EQ(format_count(1000), "1,000");
+  EXPECT_EQ(format_count(1234567.5), "1,234,568");
+}
+
+TEST(ProgressBar, QuietWhenTheStreamIsNotATerminal) {
+  std::FILE* file = std::tmpfile();
+  ASSERT_NE(file, nullptr);
+  ProgressBar bar(file);  // a regular file is not a tty
+  EXPECT_FALSE(bar.enabled());
+  bar.update(state_at(8));
+  bar.clear();
+  EXPECT_EQ(contents(file), "");
+  std::fclose(file);
+}
+
+TEST(ProgressBar, RedrawsAtMostTenTimesASecondButAlwaysDrawsTheLastBatch) {
+  std::FILE* file = std::tmpfile();
+  ASSERT_NE(file, nullptr);
+  ProgressBar bar(file, /*enabled=*/true);
+  bar.update(state_at(1));  // drawn
+  bar.update(state_at(2));  // < 0.1 s later: skipped
+  bar.update(state_at(8));  // the last batch: drawn
+  const std::string text = contents(file);
+  EXPECT_NE(text.find("\r" + format_progress_line(state_at(1))), std::string::npos);
+  EXPECT_EQ(text.find(" 2/8 "), std::string::npos) << text;
+  EXPECT_NE(text.find("\r" + format_progress_line(state_at(8))), std::string::npos);
+  std::fclose(file);
+}
+
+TEST(ProgressBar, ClearBlanksTheLine) {
+  std::FILE* file = std::tmpfile();
+  ASSERT_NE(file, nullptr);
+  ProgressBar bar(file, true);
+  bar.update(state_at(8));
+  const std::size_t length = format_progress_line(state_at(8)).size();
+  bar.clear();
+  const std::string text = contents(file);
+  EXPECT_EQ(text.substr(text.size() - length - 2), "\r" + std::string(length, ' ') + "\r");
+  std::fclose(file);
+}

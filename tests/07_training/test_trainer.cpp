@@ -1,0 +1,144 @@
+// The Trainer: a small non-linear problem trains to high accuracy; evaluate
+// averages over examples (not batches), runs without a graph in eval mode and
+// restores the mode; fit records one entry per epoch and logs one line each.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "tinytorch/core/activation_layers.hpp"
+#include "tinytorch/core/adam.hpp"
+#include "tinytorch/core/autograd.hpp"
+#include "tinytorch/core/linear.hpp"
+#include "tinytorch/core/sequential.hpp"
+#include "tinytorch/core/sgd.hpp"
+#include "tinytorch/core/trainer.hpp"
+#include "tinytorch/data/synthetic.hpp"
+
+using namespace tinytorch;
+
+namespace {
+
+constexpr TrainerOptions kSilent{nullptr, false};
+
+// Records the mode and grad mode it was called in.
+class Probe : public Module {
+ public:
+  Probe() : inner_(std::make_shared<Linear>(Tensor::from_values({1, 0, 0, 1}, {2, 2}), Tensor::zeros({2}))) {
+    register_module("inner", inner_);
+  }
+  Tensor forward(const Tensor& input) override {
+    saw_training = is_training();
+    saw_grad_mode = is_grad_enabled();
+    return inner_->forward(input);
+  }
+  std::string name() const override { return "Probe"; }
+  std::shared_ptr<Module> clone() const override { return std::make_shared<Probe>(); }
+  bool saw_training = false, saw_grad_mode = false;
+
+ private:
+  std::shared_ptr<Linear> inner_;
+};
+
+// Five 2-D points; with the identity model the logits are the points themselves.
+TensorDataset five_points() {
+  const Tensor x = Tensor::from_values({2, 0, 0, 3, 1, 0, 0, 0, -1, 1}, {5, 2});
+  const Tensor y = Tensor::from_int32({0, 1, 1, 0, 1}, {5});
+  return TensorDataset(x, y);
+}
+
+}  // namespace
+
+TEST(Trainer, EvaluateCountsAndAveragesOverExamples) {
+  Probe model;
+  SGD sgd(model.parameters(), 0.1f);
+  Trainer trainer(model, sgd, {}, kSilent);
+  DataLoader loader(five_points(), 2);  // batches of 2, 2, 1: a mean of batch means would be wrong
+  const EvalResult result = trainer.evaluate(loader);
+  // argmax rows: [2,0]->0 ✓, [0,3]->1 ✓, [1,0]->0 ✗ (label 1), [0,0]->0 (tie) ✓, [-1,1]->1 ✓
+  EXPECT_EQ(result.correct, 4);
+  EXPECT_EQ(result.examples, 5);
+  EXPECT_DOUBLE_EQ(result.accuracy, 0.8);
+  // cross entropy per row = log(e^z0 + e^z1) - z_label, averaged over the 5 rows
+  auto ce = [](double z0, double z1, int label) { return std::log(std::exp(z0) + std::exp(z1)) - (label ? z1 : z0); };
+  const double expected = (ce(2, 0, 0) + ce(0, 3, 1) + ce(1, 0, 1) + ce(0, 0, 0) + ce(-1, 1, 1)) / 5;
+  EXPECT_NEAR(result.loss, expected, 1e-6);  // float logsumexp of O(1) numbers
+}
+
+TEST(Trainer, EvaluateRunsInEvalModeWithoutGradAndRestoresTheMode) {
+  Probe model;
+  SGD sgd(model.parameters(), 0.1f);
+  Trainer trainer(model, sgd, {}, kSilent);
+  DataLoader loader(five_points(), 5);
+  ASSERT_TRUE(model.is_training());
+  trainer.evaluate(loader);
+  EXPECT_FALSE(model.saw_training);
+  EXPECT_FALSE(model.saw_grad_mode);
+  EXPECT_TRUE(model.is_training());  // restored
+  model.eval();
+  trainer.train_epoch(loader);
+  EXPECT_TRUE(model.saw_training);  // training runs in train mode...
+  EXPECT_TRUE(model.saw_grad_mode);
+  EXPECT_FALSE(model.is_training());  // ...and restores eval afterwards
+}
+
+TEST(Trainer, LearnsSpiralsThatNoLinearModelCanSeparate) {
+  // 3 interleaved spiral arms of 100 points (synthetic.hpp). A linear classifier
+  // reaches only about 50 %; a 2-64-64-3 ReLU MLP fits them almost perfectly.
+  const TensorDataset spirals = make_spirals(100, 3, 0.05f, 7);
+  manual_seed(1);
+  Sequential model(Linear(2, 64), ReLU(), Linear(64, 64), ReLU(), Linear(64, 3));
+  Adam adam(model.parameters(), 0.01f);
+  Trainer trainer(model, adam, {}, kSilent);
+  DataLoader train_loader(spirals, 32, /*shuffle=*/true, 3);
+  DataLoader eval_loader(spirals, 300);
+  const std::vector<EpochStats> history = trainer.fit(train_loader, 150, &eval_loader);
+  EXPECT_GE(history.back().test_accuracy, 0.95);
+  EXPECT_LT(history.back().train_loss, history.front().train_loss / 4);  // the loss fell a lot
+}
+
+TEST(Trainer, FitRecordsOneEntryPerEpochAndLogsOneLineEach) {
+  std::FILE* log = std::tmpfile();
+  ASSERT_NE(log, nullptr);
+  const TensorDataset blobs = make_blobs(120, 3, 4, 0.5f, 5);
+  manual_seed(2);
+  Sequential model(Linear(4, 8), ReLU(), Linear(8, 3));
+  Adam adam(model.parameters(), 0.01f);
+  Trainer trainer(model, adam, {}, TrainerOptions{log, false});
+  DataLoader train_loader(blobs, 16, true, 1), eval_loader(blobs, 64);
+  const auto first = trainer.fit(train_loader, 2, &eval_loader);
+  const auto second = trainer.fit(train_loader, 1);
+  ASSERT_EQ(first.size(), 2u);
+  ASSERT_EQ(second.size(), 1u);
+  ASSERT_EQ(trainer.history().size(), 3u);
+  EXPECT_EQ(trainer.history()[2].epoch, 3);
+  EXPECT_TRUE(first[1].evaluated);
+  EXPECT_FALSE(second[0].evaluated);
+  for (const EpochStats& stats : trainer.history()) {
+    EXPECT_GT(stats.seconds, 0.0);
+    EXPECT_NEAR(stats.samples_per_second, 120.0 / stats.seconds, 1e-6 * stats.samples_per_second);
+    EXPECT_GE(stats.train_accuracy, 0.0);
+    EXPECT_LE(stats.train_accuracy, 1.0);
+  }
+  std::fflush(log);
+  std::rewind(log);
+  int lines = 0;
+  char line[256];
+  std::string first_line;
+  while (std::fgets(line, sizeof line, log) != nullptr) {
+    if (lines == 0) first_line = line;
+    ++lines;
+  }
+  std::fclose(log);
+  EXPECT_EQ(lines, 3);
+  EXPECT_EQ(first_line.rfind("epoch 1/2  loss ", 0), 0u) << first_line;
+  EXPECT_NE(first_line.find(" test "), std::string::npos) << first_line;
+}
+
+TEST(Trainer, RejectsZeroEpochs) {
+  Probe model;
+  SGD sgd(model.parameters(), 0.1f);
+  Trainer trainer(model, sgd, {}, kSilent);
+  DataLoader loader(five_points(), 2);
+  EXPECT_THROW(trainer.fit(loader, 0), ValueError);
+}

@@ -1,0 +1,58 @@
+// commands.hpp — the tito commands, one function each; main.cpp only parses
+// arguments and calls these. Each returns the process exit code (0 ok,
+// 1 a check/build/test failed) or throws tito::Error (exit 2 for usage and
+// manifest errors).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tito/export.hpp"
+#include "tito/manifest.hpp"
+#include "tito/paths.hpp"
+
+namespace tito {
+
+struct ExportOptions {
+  std::vector<std::string> names;  // modules as typed; empty with all=true
+  bool all = false;
+  bool check = false;     // write nothing; exit 1 if anything is out of sync
+  bool no_build = false;  // do not rebuild the library afterwards
+};
+int export_command(const Workspace& ws, const ExportOptions& options);
+
+struct TestOptions {
+  std::vector<std::string> names;
+  bool all = false;  // every module in number order, then the tito self-tests
+};
+int test_command(const Workspace& ws, const TestOptions& options);
+
+int milestone_list_command(const Workspace& ws);
+int milestone_run_command(const Workspace& ws, const std::string& spelled_id,
+                          const std::vector<std::string>& extra_args);
+
+int module_status_command(const Workspace& ws);
+
+// --- shared by the commands (cmd_common.cpp) ---
+
+// Exactly one of "names" and --all must be given (UsageError otherwise).
+void require_names_or_all(const std::vector<std::string>& names, bool all);
+
+// The modules named (resolved, number order) or, with `all`, every module.
+std::vector<const ModuleSpec*> select_modules(const Project& project, const std::vector<std::string>& names,
+                                              bool all);
+
+// Exports `modules` (and manifest.cmake) if any of their generated files is
+// out of sync, after printing a note saying so. Does nothing when in sync.
+void export_if_out_of_sync(const Project& project, const std::vector<const ModuleSpec*>& modules);
+
+// "  wrote tinytorch/core/tensor.cpp" lines, then "exported 01_tensor: 1 written, 15 unchanged".
+void print_export_report(const std::vector<const ModuleSpec*>& modules, const ExportReport& report);
+
+// "0.4s", "12.3s", "2m 05s"
+std::string format_seconds(double seconds);
+
+// "01_tensor, 02_activations"
+std::string join_module_names(const std::vector<const ModuleSpec*>& modules);
+
+}  // namespace tito

@@ -1,0 +1,84 @@
+// process.cpp — fork/exec with inherited output (see process.hpp).
+#include "tito/process.hpp"
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+namespace tito {
+
+namespace {
+
+bool needs_quoting(const std::string& arg) {
+  return arg.empty() || std::any_of(arg.begin(), arg.end(), [](unsigned char c) {
+           return !(std::isalnum(c) || std::strchr("_-./=:,+%@^", c) != nullptr);
+         });
+}
+
+std::string shell_quote(const std::string& arg) {
+  if (!needs_quoting(arg)) return arg;
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// In the child: change directory, exec; on failure say why and exit 127.
+[[noreturn]] void exec_child(const Command& command) {
+  if (command.working_dir && ::chdir(command.working_dir->c_str()) != 0) {
+    std::fprintf(stderr, "tito: cannot enter %s: %s\n", command.working_dir->c_str(), std::strerror(errno));
+    ::_exit(127);
+  }
+  std::vector<char*> argv;
+  for (const auto& arg : command.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  ::execvp(argv[0], argv.data());
+  std::fprintf(stderr, "tito: cannot run %s: %s\n", argv[0], std::strerror(errno));
+  ::_exit(127);
+}
+
+int exit_status_of(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return 1;
+}
+
+}  // namespace
+
+int run_command(const Command& command) {
+  if (command.argv.empty()) return 127;
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t child = ::fork();
+  if (child < 0) {
+    std::fprintf(stderr, "tito: cannot start %s: %s\n", command.argv[0].c_str(), std::strerror(errno));
+    return 127;
+  }
+  if (child == 0) exec_child(command);
+  int wait_status = 0;
+  while (::waitpid(child, &wait_status, 0) < 0) {
+    if (errno != EINTR) return 127;
+  }
+  return exit_status_of(wait_status);
+}
+
+std::string shell_line(const Command& command) {
+  std::string line;
+  if (command.working_dir) line = "(cd " + shell_quote(command.working_dir->string()) + " && ";
+  for (size_t i = 0; i < command.argv.size(); ++i) {
+    if (i > 0) line += ' ';
+    line += shell_quote(command.argv[i]);
+  }
+  if (command.working_dir) line += ")";
+  return line;
+}
+
+unsigned build_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+}  // namespace tito
