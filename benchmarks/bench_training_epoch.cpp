@@ -59,7 +59,10 @@ void bench_trainer(const TensorDataset& train, int epochs) {
   Sequential model = make_mlp();
   Adam optimizer(model.parameters(), 1e-3f);
   DataLoader loader(train, 64, /*shuffle=*/true, 42);
-  Trainer trainer(model, optimizer, {}, TrainerOptions{nullptr, false});
+  TrainerOptions quiet;  // no bar, no per-epoch lines: this program prints its own
+  quiet.log = nullptr;
+  quiet.progress_bar = false;
+  Trainer trainer(model, optimizer, {}, quiet);
   double best_wall = 1e30, best_cpu = 1e30;
   for (int e = 1; e <= epochs; ++e) {
     const Stopwatch watch;

@@ -20,10 +20,10 @@ tinytorch_module(05_autograd
   CHECKS checks.cpp
   TESTS test_graph.cpp test_gradcheck_harness.cpp test_backward_values.cpp test_gradcheck_elementwise.cpp test_gradcheck_reductions.cpp test_gradcheck_nn.cpp test_memory.cpp)
 tinytorch_module(06_optimizers
-  LIBRARY_SOURCES core/optimizer.cpp core/sgd.cpp core/adam.cpp
+  LIBRARY_SOURCES core/optimizer.cpp core/sgd.cpp core/adam.cpp core/lr_schedule.cpp
   ISA_SOURCES core/adam_f32_avx2.cpp=avx2 core/adam_f32_avx512.cpp=avx512
   CHECKS checks.cpp
-  TESTS test_optimizer.cpp test_sgd.cpp test_adam.cpp test_adam_kernels.cpp)
+  TESTS test_optimizer.cpp test_sgd.cpp test_adam.cpp test_adam_kernels.cpp test_lr_schedule.cpp)
 tinytorch_module(07_training
   LIBRARY_SOURCES core/metrics.cpp core/progress_bar.cpp core/trainer.cpp io/safetensors.cpp io/model_io.cpp
   CHECKS checks.cpp

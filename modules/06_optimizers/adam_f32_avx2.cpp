@@ -26,11 +26,13 @@ void adam_update_f32_avx2(const AdamStepScalars& s, float* param, const float* g
   for (; i + 8 <= n; i += 8) {
     const __m256 p = _mm256_loadu_ps(param + i);
     const __m256 g = _mm256_add_ps(_mm256_loadu_ps(grad + i), _mm256_mul_ps(l2, p));  // (1)
-    const __m256 m_new = _mm256_add_ps(_mm256_mul_ps(beta1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(one_minus_beta1, g));  // (2)
-    const __m256 v_new =
-        _mm256_add_ps(_mm256_mul_ps(beta2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(one_minus_beta2, _mm256_mul_ps(g, g)));  // (3)
+    const __m256 m_new =
+        _mm256_add_ps(_mm256_mul_ps(beta1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(one_minus_beta1, g));  // (2)
+    const __m256 v_new = _mm256_add_ps(_mm256_mul_ps(beta2, _mm256_loadu_ps(v + i)),
+                                       _mm256_mul_ps(one_minus_beta2, _mm256_mul_ps(g, g)));  // (3)
     const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(v_new), correction), eps);
-    const __m256 p_new = _mm256_sub_ps(_mm256_mul_ps(p, decay), _mm256_mul_ps(step_size, _mm256_div_ps(m_new, denom)));  // (6)
+    const __m256 p_new =
+        _mm256_sub_ps(_mm256_mul_ps(p, decay), _mm256_mul_ps(step_size, _mm256_div_ps(m_new, denom)));  // (6)
     _mm256_storeu_ps(m + i, m_new);
     _mm256_storeu_ps(v + i, v_new);
     _mm256_storeu_ps(param + i, p_new);

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tinytorch/core/error.hpp"
+
 namespace tinytorch {
 
 std::string format_duration(double seconds) {
@@ -40,7 +42,8 @@ std::string format_progress_line(const ProgressState& state, int bar_width) {
   std::string bar(static_cast<std::size_t>(bar_width), ' ');
   std::fill_n(bar.begin(), filled, '=');
   if (done < total) bar[static_cast<std::size_t>(filled)] = '>';
-  const double eta = done > 0 ? state.elapsed_seconds * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
+  const double remaining = static_cast<double>(total - done);
+  const double eta = done > 0 ? state.elapsed_seconds * remaining / static_cast<double>(done) : 0.0;
   char numbers[160];
   std::snprintf(numbers, sizeof numbers, "] %lld/%lld  loss %.4f  acc %.1f%%  %s samples/s  ETA %s",
                 static_cast<long long>(done), static_cast<long long>(state.total), state.loss, 100.0 * state.accuracy,

@@ -25,10 +25,10 @@ OpCounts count_linear(const Shape& input_shape, int64_t in_features, int64_t out
                      std::to_string(in_features) + ", out_features = " + std::to_string(out_features) +
                      "; expected an input (..., in_features) and sizes >= 0");
   }
-  const int64_t rows = in_features == 0 ? shape_numel(Shape(input_shape.begin(), input_shape.end() - 1))
-                                        : shape_numel(input_shape) / in_features;
   OpCounts counts;
   // BEGIN SOLUTION
+  // R = the product of all axes but the last (numel / K, written so that K = 0 works too).
+  const int64_t rows = shape_numel(Shape(input_shape.begin(), input_shape.end() - 1));
   counts.multiply_adds = rows * in_features * out_features;  // (1): every output is a K-term dot product
   counts.bias_adds = has_bias ? rows * out_features : 0;     // (3): one add per output element
   // END SOLUTION

@@ -1,5 +1,6 @@
 // matmul through OpenBLAS, checked against a plain triple loop (the reference)
 // on awkward shapes, transposed views and row slices.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -52,7 +53,8 @@ TEST(TensorMatmul, OddShapesMatchReference) {
       for (int64_t n : {1, 10, 63}) {
         Tensor a = Tensor::randn({m, k}, 0, 1, g);
         Tensor b = Tensor::randn({k, n}, 0, 1, g);
-        expect_matches_ref(ops::matmul(a, b), a, b, "M" + std::to_string(m) + " K" + std::to_string(k) + " N" + std::to_string(n));
+        const std::string shape = fmt::format("M{} K{} N{}", m, k, n);
+        expect_matches_ref(ops::matmul(a, b), a, b, shape);
       }
     }
   }
@@ -106,4 +108,28 @@ TEST(TensorMatmul, OpenBlasUsesAvx512KernelsWhenTheCpuHasThem) {
   std::string core = info.core;
   for (char& c : core) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   EXPECT_EQ(core, "skylakex") << blas_summary();
+}
+
+TEST(TensorMatmul, SingleRowTakesTheMatrixVectorPathInEveryLayout) {
+  // M = 1 goes to sgemv (blas.cpp); check all four transpose combinations and a
+  // row slice (leading dimension > K) against the triple loop.
+  Generator g(21);
+  for (int64_t k : {1, 3, 65}) {
+    for (int64_t n : {1, 17, 257}) {
+      Tensor x = Tensor::randn({1, k}, 0, 1, g);
+      Tensor w_nk = Tensor::randn({n, k}, 0, 1, g);                // Linear layout
+      Tensor w_kn = ops::transpose(w_nk, 0, 1).contiguous();      // (K,N)
+      Tensor x_k1 = ops::transpose(x, 0, 1).contiguous();         // (K,1)
+      const std::string shape = fmt::format("M1 K{} N{}", k, n);
+      expect_matches_ref(ops::matmul(x, w_kn), x, w_kn, shape + " a@b");
+      expect_matches_ref(ops::matmul(x, w_nk, false, true), x, w_kn, shape + " a@bT");
+      expect_matches_ref(ops::matmul(x_k1, w_kn, true, false), x, w_kn, shape + " aT@b");
+      expect_matches_ref(ops::matmul(x_k1, w_nk, true, true), x, w_kn, shape + " aT@bT");
+      // a transposed (K,1) view read with a step of lda = 1 column... and a (1,K) view of
+      // a transposed (K,M=3) block: row 0 of op(A) is strided by lda = 3
+      Tensor block = Tensor::randn({k, 3}, 0, 1, g);
+      Tensor first_column = ops::transpose(block, 0, 1).slice_rows(0, 1);  // (1,K), strides (1,3)
+      expect_matches_ref(ops::matmul(first_column, w_kn), first_column.contiguous(), w_kn, shape + " strided row");
+    }
+  }
 }

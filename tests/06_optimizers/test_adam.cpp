@@ -24,7 +24,8 @@ constexpr double kTolerance = 1e-6;
 struct AdamRef {
   double m = 0, v = 0;
   int t = 0;
-  double step(double theta, double grad, double lr, double beta1, double beta2, double eps, double l2, double decoupled) {
+  double step(double theta, double grad, double lr, double beta1, double beta2, double eps, double l2,
+              double decoupled) {
     ++t;
     theta *= 1 - lr * decoupled;
     const double g = grad + l2 * theta;

@@ -52,7 +52,9 @@ void expect_bit_identical(AdamKernel kernel, const char* name) {
       adam_update_f32_ref(s, want.param.data(), want.grad.data(), want.m.data(), want.v.data(), n);
       kernel(s, got.param.data(), got.grad.data(), got.m.data(), got.v.data(), n);
       const size_t bytes = static_cast<size_t>(n) * sizeof(float);
-      ASSERT_EQ(std::memcmp(got.param.data(), want.param.data(), bytes), 0) << name << " param, n = " << n << ", l2 " << s.l2;
+      if (bytes == 0) continue;  // n = 0: the kernels ran on null pointers without touching them
+      ASSERT_EQ(std::memcmp(got.param.data(), want.param.data(), bytes), 0)
+          << name << " param, n = " << n << ", l2 " << s.l2;
       ASSERT_EQ(std::memcmp(got.m.data(), want.m.data(), bytes), 0) << name << " m, n = " << n;
       ASSERT_EQ(std::memcmp(got.v.data(), want.v.data(), bytes), 0) << name << " v, n = " << n;
     }

@@ -22,6 +22,13 @@ std::string contents(std::FILE* file) {
 
 ProgressState state_at(int64_t done) { return ProgressState{"epoch 1/3", done, 8, 0.25, 0.5, 12345.6, 2.0}; }
 
+// "\r" followed by `text` (how the bar starts each redraw).
+std::string after_carriage_return(const std::string& text) {
+  std::string out = "\r";
+  out += text;
+  return out;
+}
+
 }  // namespace
 
 TEST(ProgressBar, LineShowsBarCountsLossAccuracySpeedAndEta) {
@@ -67,9 +74,9 @@ TEST(ProgressBar, RedrawsAtMostTenTimesASecondButAlwaysDrawsTheLastBatch) {
   bar.update(state_at(2));  // < 0.1 s later: skipped
   bar.update(state_at(8));  // the last batch: drawn
   const std::string text = contents(file);
-  EXPECT_NE(text.find("\r" + format_progress_line(state_at(1))), std::string::npos);
+  EXPECT_NE(text.find(after_carriage_return(format_progress_line(state_at(1)))), std::string::npos);
   EXPECT_EQ(text.find(" 2/8 "), std::string::npos) << text;
-  EXPECT_NE(text.find("\r" + format_progress_line(state_at(8))), std::string::npos);
+  EXPECT_NE(text.find(after_carriage_return(format_progress_line(state_at(8)))), std::string::npos);
   std::fclose(file);
 }
 
@@ -81,6 +88,6 @@ TEST(ProgressBar, ClearBlanksTheLine) {
   const std::size_t length = format_progress_line(state_at(8)).size();
   bar.clear();
   const std::string text = contents(file);
-  EXPECT_EQ(text.substr(text.size() - length - 2), "\r" + std::string(length, ' ') + "\r");
+  EXPECT_EQ(text.substr(text.size() - length - 2), after_carriage_return(std::string(length, ' ') + "\r"));
   std::fclose(file);
 }

@@ -10,6 +10,7 @@
 #include "tinytorch/core/adam.hpp"
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/linear.hpp"
+#include "tinytorch/core/lr_schedule.hpp"
 #include "tinytorch/core/sequential.hpp"
 #include "tinytorch/core/sgd.hpp"
 #include "tinytorch/core/trainer.hpp"
@@ -19,7 +20,13 @@ using namespace tinytorch;
 
 namespace {
 
-constexpr TrainerOptions kSilent{nullptr, false};
+// No bar, and the per-epoch lines go to `log` (nowhere by default).
+TrainerOptions quiet(std::FILE* log = nullptr) {
+  TrainerOptions options;
+  options.log = log;
+  options.progress_bar = false;
+  return options;
+}
 
 // Records the mode and grad mode it was called in.
 class Probe : public Module {
@@ -52,7 +59,7 @@ TensorDataset five_points() {
 TEST(Trainer, EvaluateCountsAndAveragesOverExamples) {
   Probe model;
   SGD sgd(model.parameters(), 0.1f);
-  Trainer trainer(model, sgd, {}, kSilent);
+  Trainer trainer(model, sgd, {}, quiet());
   DataLoader loader(five_points(), 2);  // batches of 2, 2, 1: a mean of batch means would be wrong
   const EvalResult result = trainer.evaluate(loader);
   // argmax rows: [2,0]->0 ✓, [0,3]->1 ✓, [1,0]->0 ✗ (label 1), [0,0]->0 (tie) ✓, [-1,1]->1 ✓
@@ -68,7 +75,7 @@ TEST(Trainer, EvaluateCountsAndAveragesOverExamples) {
 TEST(Trainer, EvaluateRunsInEvalModeWithoutGradAndRestoresTheMode) {
   Probe model;
   SGD sgd(model.parameters(), 0.1f);
-  Trainer trainer(model, sgd, {}, kSilent);
+  Trainer trainer(model, sgd, {}, quiet());
   DataLoader loader(five_points(), 5);
   ASSERT_TRUE(model.is_training());
   trainer.evaluate(loader);
@@ -83,18 +90,25 @@ TEST(Trainer, EvaluateRunsInEvalModeWithoutGradAndRestoresTheMode) {
 }
 
 TEST(Trainer, LearnsSpiralsThatNoLinearModelCanSeparate) {
-  // 3 interleaved spiral arms of 100 points (synthetic.hpp). A linear classifier
-  // reaches only about 50 %; a 2-64-64-3 ReLU MLP fits them almost perfectly.
+  // 3 interleaved spiral arms of 100 points (synthetic.hpp). With the same
+  // training (Adam 0.01, batch 32, 150 epochs) a linear classifier stays near
+  // 50 % (measured: 52 %) while a 2-64-64-3 ReLU MLP fits them (measured: 100 %).
   const TensorDataset spirals = make_spirals(100, 3, 0.05f, 7);
+  auto train = [&spirals](Sequential& model) {
+    Adam adam(model.parameters(), 0.01f);
+    Trainer trainer(model, adam, {}, quiet());
+    DataLoader train_loader(spirals, 32, /*shuffle=*/true, 3);
+    DataLoader eval_loader(spirals, 300);
+    return trainer.fit(train_loader, 150, &eval_loader);
+  };
   manual_seed(1);
-  Sequential model(Linear(2, 64), ReLU(), Linear(64, 64), ReLU(), Linear(64, 3));
-  Adam adam(model.parameters(), 0.01f);
-  Trainer trainer(model, adam, {}, kSilent);
-  DataLoader train_loader(spirals, 32, /*shuffle=*/true, 3);
-  DataLoader eval_loader(spirals, 300);
-  const std::vector<EpochStats> history = trainer.fit(train_loader, 150, &eval_loader);
+  Sequential mlp(Linear(2, 64), ReLU(), Linear(64, 64), ReLU(), Linear(64, 3));
+  const std::vector<EpochStats> history = train(mlp);
   EXPECT_GE(history.back().test_accuracy, 0.95);
   EXPECT_LT(history.back().train_loss, history.front().train_loss / 4);  // the loss fell a lot
+  manual_seed(1);
+  Sequential linear_model(Linear(2, 3));
+  EXPECT_LT(train(linear_model).back().test_accuracy, 0.70);
 }
 
 TEST(Trainer, FitRecordsOneEntryPerEpochAndLogsOneLineEach) {
@@ -104,7 +118,7 @@ TEST(Trainer, FitRecordsOneEntryPerEpochAndLogsOneLineEach) {
   manual_seed(2);
   Sequential model(Linear(4, 8), ReLU(), Linear(8, 3));
   Adam adam(model.parameters(), 0.01f);
-  Trainer trainer(model, adam, {}, TrainerOptions{log, false});
+  Trainer trainer(model, adam, {}, quiet(log));
   DataLoader train_loader(blobs, 16, true, 1), eval_loader(blobs, 64);
   const auto first = trainer.fit(train_loader, 2, &eval_loader);
   const auto second = trainer.fit(train_loader, 1);
@@ -131,14 +145,29 @@ TEST(Trainer, FitRecordsOneEntryPerEpochAndLogsOneLineEach) {
   }
   std::fclose(log);
   EXPECT_EQ(lines, 3);
-  EXPECT_EQ(first_line.rfind("epoch 1/2  loss ", 0), 0u) << first_line;
+  EXPECT_EQ(first_line.rfind("epoch 1/2  lr 1.00e-02  loss ", 0), 0u) << first_line;
   EXPECT_NE(first_line.find(" test "), std::string::npos) << first_line;
+}
+
+TEST(Trainer, AppliesTheLearningRateScheduleBeforeEachEpoch) {
+  Probe model;
+  SGD sgd(model.parameters(), 1.0f);
+  TrainerOptions options = quiet();
+  options.learning_rate_schedule = CosineSchedule(0.1f, 4);  // 0.1, 0.0854, 0.05, 0.0146
+  Trainer trainer(model, sgd, {}, options);
+  DataLoader loader(five_points(), 5);
+  trainer.fit(loader, 2);
+  trainer.fit(loader, 2);  // the schedule continues over the whole history
+  const CosineSchedule expected(0.1f, 4);
+  ASSERT_EQ(trainer.history().size(), 4u);
+  for (int64_t e = 0; e < 4; ++e) EXPECT_EQ(trainer.history()[static_cast<size_t>(e)].learning_rate, expected(e));
+  EXPECT_EQ(sgd.learning_rate(), expected(3));
 }
 
 TEST(Trainer, RejectsZeroEpochs) {
   Probe model;
   SGD sgd(model.parameters(), 0.1f);
-  Trainer trainer(model, sgd, {}, kSilent);
+  Trainer trainer(model, sgd, {}, quiet());
   DataLoader loader(five_points(), 2);
   EXPECT_THROW(trainer.fit(loader, 0), ValueError);
 }

@@ -25,6 +25,7 @@ constexpr int kCblasTrans = 112;
 
 using SgemmFn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float,
                          float*, int);
+using SgemvFn = void (*)(int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
 using GetCorenameFn = char* (*)();
 using SetThreadsFn = void (*)(int);
 using GetThreadsFn = int (*)();
@@ -34,6 +35,7 @@ struct OpenBlas {
   std::string coretype_env;
   std::string replaced_coretype;
   SgemmFn sgemm = nullptr;
+  SgemvFn sgemv = nullptr;
   GetCorenameFn get_corename = nullptr;
   SetThreadsFn set_num_threads = nullptr;
   GetThreadsFn get_num_threads = nullptr;
@@ -62,12 +64,13 @@ OpenBlas load() {
     if (handle == nullptr) continue;
     blas.library = candidate;
     blas.sgemm = reinterpret_cast<SgemmFn>(dlsym(handle, "cblas_sgemm"));
+    blas.sgemv = reinterpret_cast<SgemvFn>(dlsym(handle, "cblas_sgemv"));
     blas.get_corename = reinterpret_cast<GetCorenameFn>(dlsym(handle, "openblas_get_corename"));
     blas.set_num_threads = reinterpret_cast<SetThreadsFn>(dlsym(handle, "openblas_set_num_threads"));
     blas.get_num_threads = reinterpret_cast<GetThreadsFn>(dlsym(handle, "openblas_get_num_threads"));
     break;
   }
-  if (blas.sgemm == nullptr) {
+  if (blas.sgemm == nullptr || blas.sgemv == nullptr) {
     throw Error(
         "sgemm: could not load OpenBLAS (libopenblas.so.0 with cblas_sgemm); expected the Debian package "
         "libopenblas0 — run bin/tito (it installs missing packages) or apt-get install libopenblas-dev");
@@ -84,7 +87,23 @@ const OpenBlas& openblas() {
 
 void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda,
            const float* b, int ldb, float beta, float* c, int ldc) {
-  openblas().sgemm(kCblasRowMajor, trans_a ? kCblasTrans : kCblasNoTrans, trans_b ? kCblasTrans : kCblasNoTrans,
+  const OpenBlas& blas = openblas();
+  if (m == 1) {
+    // One row: C(1,N) = a(1,K) @ op(B) is a matrix-vector product, and OpenBLAS's
+    // sgemv is up to 7x faster than its sgemm for it (a batch-1 Linear at
+    // 1024x1024: ~40 vs ~286 us). With B stored row-major:
+    //   op(B) = Bᵀ, B:(N,K):  c = B · a     -> sgemv(NoTrans, N rows, K cols)
+    //   op(B) = B,  B:(K,N):  c = Bᵀ · a    -> sgemv(Trans,   K rows, N cols)
+    // The K elements of row 0 of op(A) are a[k·lda] when A is transposed, else a[k].
+    const int a_step = trans_a ? lda : 1;
+    if (trans_b) {
+      blas.sgemv(kCblasRowMajor, kCblasNoTrans, n, k, alpha, b, ldb, a, a_step, beta, c, 1);
+    } else {
+      blas.sgemv(kCblasRowMajor, kCblasTrans, k, n, alpha, b, ldb, a, a_step, beta, c, 1);
+    }
+    return;
+  }
+  blas.sgemm(kCblasRowMajor, trans_a ? kCblasTrans : kCblasNoTrans, trans_b ? kCblasTrans : kCblasNoTrans,
                    m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 

@@ -41,8 +41,8 @@ Tensor Linear::bias() const { return has_bias_ ? parameter("bias") : Tensor(); }
 // flattened into one batch axis B = Π leading sizes and restored afterwards.
 Tensor Linear::forward(const Tensor& input) {
   if (!input.defined() || input.dim() == 0 || input.shape().back() != in_features_) {
-    throw ShapeError("Linear::forward: input is " +
-                     (input.defined() ? shape_str(input.shape()) : std::string("undefined")) + " but the layer has in_features = " +
+    const std::string got = input.defined() ? shape_str(input.shape()) : std::string("undefined");
+    throw ShapeError("Linear::forward: input is " + got + " but the layer has in_features = " +
                      std::to_string(in_features_) + "; expected an input (..., " + std::to_string(in_features_) + ")");
   }
   const Tensor& weight = parameter("weight");

@@ -2,6 +2,7 @@
 // trainer.cpp — Module 07: the training loop (see trainer.hpp).
 #include "tinytorch/core/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -43,19 +44,22 @@ Trainer::Trainer(Module& model, Optimizer& optimizer, LossFunction loss, Trainer
 EpochStats Trainer::train_epoch(DataLoader& train_loader) {
   EpochStats stats;
   stats.epoch = static_cast<int64_t>(history_.size()) + 1;
+  stats.learning_rate = optimizer_.learning_rate();
   ModeGuard training_mode(model_, true);
   ProgressBar bar = options_.progress_bar ? ProgressBar(stderr) : ProgressBar(stderr, false);
   ProgressState progress;
-  progress.label = "epoch " + std::to_string(stats.epoch) + "/" + std::to_string(std::max(planned_epochs_, stats.epoch));
+  const int64_t last_epoch = std::max(planned_epochs_, stats.epoch);
+  progress.label = "epoch " + std::to_string(stats.epoch) + "/" + std::to_string(last_epoch);
   progress.total = train_loader.num_batches();
 
   double loss_sum = 0.0;  // Σ B·loss
   int64_t correct = 0, examples = 0;
   const auto start = std::chrono::steady_clock::now();
   for (Batch& batch : train_loader) {
+    Tensor logits, loss;
     // BEGIN SOLUTION
-    const Tensor logits = model_(batch.inputs);
-    const Tensor loss = loss_(logits, batch.labels);
+    logits = model_(batch.inputs);
+    loss = loss_(logits, batch.labels);
     optimizer_.zero_grad();
     loss.backward();
     optimizer_.step();
@@ -107,6 +111,9 @@ std::vector<EpochStats> Trainer::fit(DataLoader& train_loader, int64_t epochs, D
   planned_epochs_ = static_cast<int64_t>(history_.size()) + epochs;
   std::vector<EpochStats> this_run;
   for (int64_t e = 0; e < epochs; ++e) {
+    if (options_.learning_rate_schedule) {
+      optimizer_.set_learning_rate(options_.learning_rate_schedule(static_cast<int64_t>(history_.size())));
+    }
     EpochStats stats = train_epoch(train_loader);
     if (eval_loader != nullptr) {
       const EvalResult test = evaluate(*eval_loader);
@@ -130,9 +137,11 @@ void Trainer::log_epoch(const EpochStats& stats, int64_t last_epoch) const {
     std::snprintf(text, sizeof text, "  test %.1f%%", 100.0 * stats.test_accuracy);
     test = text;
   }
-  std::fprintf(options_.log, "epoch %*lld/%lld  loss %.4f  train %.1f%%%s  %.2f s  %s samples/s\n", width,
-               static_cast<long long>(stats.epoch), static_cast<long long>(last_epoch), stats.train_loss,
-               100.0 * stats.train_accuracy, test.c_str(), stats.seconds, format_count(stats.samples_per_second).c_str());
+  std::fprintf(options_.log, "epoch %*lld/%lld  lr %.2e  loss %.4f  train %.1f%%%s  %.2f s  %s samples/s\n", width,
+               static_cast<long long>(stats.epoch), static_cast<long long>(last_epoch),
+               static_cast<double>(stats.learning_rate), stats.train_loss,
+               100.0 * stats.train_accuracy, test.c_str(), stats.seconds,
+               format_count(stats.samples_per_second).c_str());
   std::fflush(options_.log);
 }
 

@@ -22,7 +22,7 @@
 // While an epoch runs a ProgressBar shows it on a terminal; at the end of each
 // epoch one summary line goes to the log stream (stdout by default):
 //
-//   epoch  1/10  loss 0.5012  train 82.1%  test 85.0%  0.52 s  115,384 samples/s
+//   epoch  1/10  lr 1.00e-03  loss 0.5012  train 82.1%  test 85.0%  0.52 s  115,384 samples/s
 #pragma once
 
 #include <cstdint>
@@ -49,6 +49,7 @@ struct EvalResult {
 
 struct EpochStats {
   int64_t epoch = 0;  // 1-based
+  float learning_rate = 0.0f;  // the optimizer's learning rate during this epoch
   double train_loss = 0.0;
   double train_accuracy = 0.0;
   bool evaluated = false;  // test_* are set only when fit() had an evaluation loader
@@ -63,6 +64,9 @@ struct TrainerOptions {
   std::FILE* log = stdout;
   // The live bar on stderr. Even when true it is drawn only if stderr is a terminal.
   bool progress_bar = true;
+  // If set, fit() calls optimizer.set_learning_rate(schedule(e)) before training
+  // epoch e (0-based, counted over the whole history): e.g. a CosineSchedule.
+  std::function<float(int64_t)> learning_rate_schedule;
 };
 
 class Trainer {
