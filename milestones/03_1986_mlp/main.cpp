@@ -166,9 +166,12 @@ int run(const Options& options) {
                 100.0 * kQuickMinAccuracy);
     return pass ? 0 : 1;
   }
-  std::printf("goal >= %.1f%% test accuracy within 10 epochs: %s after %lld epoch%s\n", 100.0 * kGoalAccuracy,
-              final_test.accuracy >= kGoalAccuracy ? "reached" : "NOT reached", static_cast<long long>(epochs),
-              epochs == 1 ? "" : "s");
+  // The goal is about the first 10 epochs; a longer run says nothing about it.
+  if (epochs <= 10) {
+    std::printf("goal (>= %.1f%% test accuracy within 10 epochs): %s, %.2f%% after %lld epoch%s\n",
+                100.0 * kGoalAccuracy, final_test.accuracy >= kGoalAccuracy ? "reached" : "NOT reached",
+                100.0 * final_test.accuracy, static_cast<long long>(epochs), epochs == 1 ? "" : "s");
+  }
   return 0;
 }
 
