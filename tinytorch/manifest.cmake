@@ -36,6 +36,13 @@ tinytorch_module(14_profiling
   LIBRARY_SOURCES profiling/flops.cpp profiling/profiler.cpp profiling/report.cpp profiling/scope_timer.cpp
   CHECKS checks.cpp
   TESTS test_parameter_count.cpp test_flop_count.cpp test_layer_counter.cpp test_latency.cpp test_memory.cpp test_report.cpp test_scope_timer.cpp test_scope_timer_disabled.cpp)
+tinytorch_module(15_quantization
+  LIBRARY_SOURCES perf/quantization.cpp perf/qparams.cpp perf/quantize.cpp perf/observer.cpp perf/histogram_observers.cpp perf/quant_config.cpp perf/integer_matmul.cpp perf/quantized_linear.cpp perf/quantize_model.cpp perf/accuracy_validator.cpp perf/quantized_model_io.cpp
+  CHECKS checks.cpp
+  TESTS test_qparams.cpp test_quantize.cpp test_observers.cpp test_histogram_observers.cpp test_entropy_calibration.cpp test_quant_config.cpp test_integer_matmul.cpp test_quantized_linear.cpp test_quantize_model.cpp test_accuracy_validator.cpp test_quantizer.cpp test_quantized_model_io.cpp test_fashion_mnist_ptq.cpp)
 tinytorch_milestone(03_1986_mlp
+  SOURCES main.cpp
+  CHECK_ARGS --quick --json check.json)
+tinytorch_milestone(06_2018_mlperf
   SOURCES main.cpp
   CHECK_ARGS --quick --json check.json)

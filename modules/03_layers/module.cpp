@@ -7,22 +7,38 @@ namespace tinytorch {
 
 // ---- registration ------------------------------------------------------------------
 
-Tensor& Module::register_parameter(const std::string& name, Tensor tensor) {
+void Module::check_new_name(const std::string& name, const char* operation) const {
   if (name.empty() || name.find('.') != std::string::npos) {
-    throw ValueError("Module::register_parameter: name '" + name + "' in " + this->name() +
+    throw ValueError(std::string(operation) + ": name '" + name + "' in " + this->name() +
                      "; expected a non-empty name without '.' (dots separate the levels of the tree)");
   }
-  for (const auto& [existing, unused] : parameters_) {
-    if (existing == name) {
-      throw ValueError("Module::register_parameter: " + this->name() + " already has a parameter '" + name + "'");
+  for (const NamedParameters* list : {&parameters_, &buffers_}) {
+    for (const auto& [existing, unused] : *list) {
+      if (existing == name) {
+        throw ValueError(std::string(operation) + ": " + this->name() + " already has a parameter or buffer '" +
+                         name + "'");
+      }
     }
   }
+}
+
+Tensor& Module::register_parameter(const std::string& name, Tensor tensor) {
+  check_new_name(name, "Module::register_parameter");
   if (!tensor.defined()) {
     throw ValueError("Module::register_parameter: parameter '" + name + "' of " + this->name() + " is undefined");
   }
   tensor.set_requires_grad(true);
   parameters_.emplace_back(name, std::move(tensor));
   return parameters_.back().second;
+}
+
+Tensor& Module::register_buffer(const std::string& name, Tensor tensor) {
+  check_new_name(name, "Module::register_buffer");
+  if (!tensor.defined()) {
+    throw ValueError("Module::register_buffer: buffer '" + name + "' of " + this->name() + " is undefined");
+  }
+  buffers_.emplace_back(name, std::move(tensor));
+  return buffers_.back().second;
 }
 
 void Module::register_module(const std::string& name, std::shared_ptr<Module> child) {
@@ -45,6 +61,15 @@ const Tensor& Module::parameter(const std::string& name) const {
   return const_cast<Module*>(this)->parameter(name);
 }
 
+Tensor& Module::buffer(const std::string& name) {
+  for (auto& [existing, tensor] : buffers_) {
+    if (existing == name) return tensor;
+  }
+  throw IndexError(this->name() + " has no buffer '" + name + "'");
+}
+
+const Tensor& Module::buffer(const std::string& name) const { return const_cast<Module*>(this)->buffer(name); }
+
 // ---- the tree ------------------------------------------------------------------------
 
 // A child's parameters are named "<child name>.<its parameter name>", recursively:
@@ -56,6 +81,25 @@ void Module::collect_named_parameters(const std::string& prefix, NamedParameters
     children_[i]->collect_named_parameters(prefix + child_names_[i] + ".", out);
   }
   // END SOLUTION
+}
+
+void Module::collect_named_buffers(const std::string& prefix, NamedParameters& out) const {
+  for (const auto& [name, tensor] : buffers_) out.emplace_back(prefix + name, tensor);
+  for (std::size_t i = 0; i < children_.size(); ++i) {
+    children_[i]->collect_named_buffers(prefix + child_names_[i] + ".", out);
+  }
+}
+
+NamedParameters Module::named_buffers() const {
+  NamedParameters out;
+  collect_named_buffers("", out);
+  return out;
+}
+
+std::vector<Tensor> Module::buffers() const {
+  std::vector<Tensor> out;
+  for (auto& [name, tensor] : named_buffers()) out.push_back(std::move(tensor));
+  return out;
 }
 
 NamedParameters Module::named_parameters() const {

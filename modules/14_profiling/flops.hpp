@@ -67,7 +67,7 @@ struct LayerCounter {
   // The operations of one forward pass from `input_shape` to `output_shape`.
   std::function<OpCounts(const Module& layer, const Shape& input_shape, const Shape& output_shape)> count_ops;
   // The tensors the layer stores for inference (their elements are its
-  // "parameters", their bytes its size). Unset: the layer's parameters().
+  // "parameters", their bytes its size). Unset: its parameters() and buffers().
   std::function<std::vector<Tensor>(const Module& layer)> stored_tensors;
 };
 

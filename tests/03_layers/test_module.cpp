@@ -25,6 +25,7 @@ class Probe : public Module {
   std::string name() const override { return "Probe"; }
   std::shared_ptr<Module> clone() const override { return std::make_shared<Probe>(); }
   void add_parameter(const std::string& name) { register_parameter(name, Tensor::zeros({1})); }
+  void add_buffer(const std::string& name, Tensor tensor) { register_buffer(name, std::move(tensor)); }
   void add_child(const std::string& name, std::shared_ptr<Module> child) { register_module(name, std::move(child)); }
 };
 
@@ -124,4 +125,23 @@ TEST(Module, RegistrationRejectsDuplicatesDotsAndNull) {
   EXPECT_THROW(probe.add_parameter(""), ValueError);
   EXPECT_THROW(probe.add_child("inner", std::make_shared<ReLU>()), ValueError);
   EXPECT_THROW(probe.add_child("other", nullptr), ValueError);
+}
+
+TEST(Module, BuffersAreNamedLikeParametersButNeverRequireGradient) {
+  auto inner = std::make_shared<Probe>();
+  inner->add_buffer("codes", Tensor::zeros({2, 3}, DType::Int8));
+  Probe outer;
+  outer.add_buffer("step", Tensor::from_int32({7}, {1}));
+  outer.add_child("q", inner);
+  const NamedParameters buffers = outer.named_buffers();
+  EXPECT_EQ(names_of(buffers), (std::vector<std::string>{"step", "q.codes"}));
+  EXPECT_EQ(buffers[1].second.dtype(), DType::Int8);
+  EXPECT_FALSE(buffers[0].second.requires_grad());
+  EXPECT_EQ(outer.buffers().size(), 2u);
+  // buffers are not parameters: the optimizer never sees them
+  for (const auto& [name, p] : outer.named_parameters()) EXPECT_EQ(name.find("codes"), std::string::npos);
+  // one namespace for both kinds: a buffer may not take a parameter's name
+  EXPECT_THROW(outer.add_buffer("scale", Tensor::zeros({1})), ValueError);
+  EXPECT_THROW(outer.add_buffer("step", Tensor::zeros({1})), ValueError);
+  EXPECT_THROW(outer.add_buffer("empty", Tensor()), ValueError);
 }

@@ -61,6 +61,14 @@ class Module {
   NamedParameters named_parameters() const;
   // Σ numel over parameters(): 784·256 + 256 = 200,960 for Linear(784, 256).
   int64_t num_parameters() const;
+  // ---- buffers -------------------------------------------------------------------
+  // State a module stores that is not learned by gradient descent: the int8
+  // weights and scales of a quantized layer (module 15), running statistics.
+  // Same naming and order as parameters ("0.weight_scale", ...); buffers never
+  // require a gradient and are not returned by parameters().
+  NamedParameters named_buffers() const;
+  std::vector<Tensor> buffers() const;
+
   // θ.grad := 0 for every parameter that has a gradient (kept allocated).
   void zero_grad();
 
@@ -84,10 +92,16 @@ class Module {
   // Adds `tensor` to this module's own parameters (requires_grad is switched on)
   // and returns the stored handle. Names are unique within one module.
   Tensor& register_parameter(const std::string& name, Tensor tensor);
+  // Adds `tensor` to this module's buffers (any dtype, no gradient) and returns
+  // the stored handle. A name is unique among a module's parameters and buffers.
+  Tensor& register_buffer(const std::string& name, Tensor tensor);
   void register_module(const std::string& name, std::shared_ptr<Module> child);
   // The stored parameter called `name` (IndexError if there is none).
   Tensor& parameter(const std::string& name);
   const Tensor& parameter(const std::string& name) const;
+  // The stored buffer called `name` (IndexError if there is none).
+  Tensor& buffer(const std::string& name);
+  const Tensor& buffer(const std::string& name) const;
   // Direct access for containers (Sequential) that index their children.
   std::vector<std::shared_ptr<Module>>& child_modules() { return children_; }
   const std::vector<std::shared_ptr<Module>>& child_modules() const { return children_; }
@@ -97,9 +111,12 @@ class Module {
 
  private:
   void collect_named_parameters(const std::string& prefix, NamedParameters& out) const;
+  void collect_named_buffers(const std::string& prefix, NamedParameters& out) const;
+  void check_new_name(const std::string& name, const char* operation) const;
   void append_summary(const std::string& label, int depth, std::string& out) const;
 
   NamedParameters parameters_;                      // own parameters
+  NamedParameters buffers_;                         // own buffers
   std::vector<std::string> child_names_;            // child_names_[i] names children_[i]
   std::vector<std::shared_ptr<Module>> children_;
   bool training_ = true;

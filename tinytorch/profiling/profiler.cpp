@@ -111,7 +111,11 @@ DTypeBytes count_bytes(const std::vector<Tensor>& tensors) {
 std::vector<Tensor> stored_tensors(const Module& layer) {
   const std::optional<LayerCounter> counter = find_layer_counter(layer);
   if (counter && counter->stored_tensors) return counter->stored_tensors(layer);
-  return layer.parameters();
+  // What a layer stores for inference: its parameters and its buffers (the int8
+  // weights and scales of a quantized layer are buffers).
+  std::vector<Tensor> stored = layer.parameters();
+  for (Tensor& buffer : layer.buffers()) stored.push_back(std::move(buffer));
+  return stored;
 }
 
 // ---- rows -------------------------------------------------------------------------------

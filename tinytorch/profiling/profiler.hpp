@@ -50,7 +50,7 @@ int64_t total_bytes(const DTypeBytes& bytes);
 int64_t count_parameters(const std::vector<Tensor>& tensors);
 DTypeBytes count_bytes(const std::vector<Tensor>& tensors);
 // What `layer` stores: its LayerCounter's stored_tensors if its type has one,
-// else its parameters() (own and children's).
+// else its parameters() and buffers() (own and children's).
 std::vector<Tensor> stored_tensors(const Module& layer);
 
 // ---- one row per layer ------------------------------------------------------------

@@ -1,0 +1,47 @@
+// quantized_model_io.hpp — Module 15: quantized models on disk, 4× smaller.
+//
+// A quantized Sequential is saved as a safetensors file (tinytorch/io/safetensors.hpp):
+//
+//   "0.weight"             I8  (256, 784)    q_w
+//   "0.weight_scale"       F32 (256)         s_w, one per output channel (or (1))
+//   "0.weight_zero_point"  I32 (256)         z_w
+//   "0.bias"               I32 (256)         q_b at scale s_x·s_w (static) — F32 b in dynamic mode
+//                                            (and for a static layer saved before calibration)
+//   "0.input_scale"        F32 (1)           s_x (static)
+//   "0.input_zero_point"   I32 (1)           z_x (static)
+//   "4.weight", "4.bias"   F32               a Linear kept in FP32 (skip_layers)
+//
+// and in "__metadata__": "format": "tinytorch.quantized", "version": "1",
+// "layers": a JSON list with each layer's type and settings
+// ([{"type": "QuantizedLinear", "in": 784, "out": 256, ...}, {"type": "ReLU"}, ...])
+// and "config": the QuantConfig as YAML. Loading rebuilds the same layers from
+// that list, so a loaded model gives bit-identical outputs. It comes back in
+// evaluation mode (Dropout off; a Dropout layer draws from the default generator).
+//
+// Saving is atomic (a crash leaves the old file or the new one). Loading checks
+// everything: a missing tensor, a wrong dtype or shape, an unknown layer type,
+// a bad config, a truncated or corrupt file — each is an error naming the file
+// and the problem.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tinytorch/core/sequential.hpp"
+#include "tinytorch/perf/quant_config.hpp"
+
+namespace tinytorch {
+
+// Writes `model` (QuantizedLinear, Linear and parameter-free layers: ReLU,
+// Sigmoid, Tanh, GELU, Softmax, Dropout) to `path`, creating the parent
+// directory. Returns the file's size in bytes. A layer of another type is a
+// ValueError naming its index and type.
+int64_t save_quantized_model(const Sequential& model, const std::string& path, const QuantConfig& config);
+
+struct LoadedQuantizedModel {
+  std::shared_ptr<Sequential> model;
+  QuantConfig config;
+};
+LoadedQuantizedModel load_quantized_model(const std::string& path);
+
+}  // namespace tinytorch
