@@ -121,6 +121,23 @@ class Module {
   bool training_ = true;
 };
 
+// Sets a module's train/eval mode for as long as it lives and restores the
+// previous mode when the scope ends (also when an exception leaves it):
+//   { ModeGuard eval_mode(model, false); ... evaluate ... }   // model back in its old mode
+class ModeGuard {
+ public:
+  ModeGuard(Module& module, bool training) : module_(module), previous_(module.is_training()) {
+    module_.train(training);
+  }
+  ~ModeGuard() { module_.train(previous_); }
+  ModeGuard(const ModeGuard&) = delete;
+  ModeGuard& operator=(const ModeGuard&) = delete;
+
+ private:
+  Module& module_;
+  bool previous_;
+};
+
 // Prints module.summary().
 std::ostream& operator<<(std::ostream& out, const Module& module);
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "tinytorch/core/autograd.hpp"
+#include "tinytorch/core/inference_scope.hpp"
 #include "tinytorch/core/blas.hpp"
 #include "tinytorch/core/cpu_features.hpp"
 #include "tinytorch/core/random.hpp"
@@ -18,21 +19,6 @@
 
 namespace tinytorch {
 namespace {
-
-// Inference for as long as it lives: no graph (NoGradGuard), eval mode (Dropout
-// off). The model's training flag is restored on the way out.
-class InferenceScope {
- public:
-  explicit InferenceScope(Module& model) : model_(model), was_training_(model.is_training()) { model_.eval(); }
-  ~InferenceScope() { model_.train(was_training_); }
-  InferenceScope(const InferenceScope&) = delete;
-  InferenceScope& operator=(const InferenceScope&) = delete;
-
- private:
-  Module& model_;
-  bool was_training_;
-  NoGradGuard no_grad_;
-};
 
 // (batch, sample...) — the shape of a batch of samples.
 Shape batched(int64_t batch_size, const Shape& sample_shape) {

@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "tinytorch/core/autograd.hpp"
+#include "tinytorch/core/inference_scope.hpp"
 #include "tinytorch/core/linear.hpp"
 #include "tinytorch/perf/quantize.hpp"
 #include "tinytorch/perf/quantized_linear.hpp"
@@ -31,21 +32,6 @@
 namespace tinytorch {
 
 namespace {
-
-// Inference for as long as it lives: no graph, eval mode (Dropout off). The
-// model's training flag is restored on the way out.
-class InferenceScope {
- public:
-  explicit InferenceScope(Module& model) : model_(model), was_training_(model.is_training()) { model_.eval(); }
-  ~InferenceScope() { model_.train(was_training_); }
-  InferenceScope(const InferenceScope&) = delete;
-  InferenceScope& operator=(const InferenceScope&) = delete;
-
- private:
-  Module& model_;
-  bool was_training_;
-  NoGradGuard no_grad_;
-};
 
 // A Linear of the model and its position (its name is the position: "0", "2", ...).
 struct LinearLayer {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tinytorch/core/autograd.hpp"
+#include "tinytorch/core/inference_scope.hpp"
 #include "tinytorch/core/losses.hpp"
 #include "tinytorch/core/metrics.hpp"
 #include "tinytorch/core/progress_bar.hpp"
@@ -18,21 +19,6 @@ namespace {
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
-
-// Restores a module's train/eval mode when the scope ends (also on exceptions).
-class ModeGuard {
- public:
-  ModeGuard(Module& module, bool training) : module_(module), previous_(module.is_training()) {
-    module_.train(training);
-  }
-  ~ModeGuard() { module_.train(previous_); }
-  ModeGuard(const ModeGuard&) = delete;
-  ModeGuard& operator=(const ModeGuard&) = delete;
-
- private:
-  Module& module_;
-  bool previous_;
-};
 
 }  // namespace
 
@@ -88,8 +74,7 @@ EpochStats Trainer::train_epoch(DataLoader& train_loader) {
 }
 
 EvalResult Trainer::evaluate(DataLoader& loader) {
-  ModeGuard eval_mode(model_, false);
-  NoGradGuard no_grad;  // no graph: less memory, less time
+  const InferenceScope inference(model_);  // eval mode, no graph: less memory, less time
   EvalResult result;
   double loss_sum = 0.0;
   for (Batch& batch : loader) {

@@ -18,27 +18,13 @@
 #include <fmt/format.h>
 
 #include "tinytorch/core/autograd.hpp"
+#include "tinytorch/core/inference_scope.hpp"
 #include "tinytorch/core/metrics.hpp"
 #include "tinytorch/perf/quantize.hpp"
 
 namespace tinytorch {
 
 namespace {
-
-// Inference for as long as it lives: no graph, eval mode (Dropout off). The
-// model's training flag is restored on the way out.
-class InferenceScope {
- public:
-  explicit InferenceScope(Module& model) : model_(model), was_training_(model.is_training()) { model_.eval(); }
-  ~InferenceScope() { model_.train(was_training_); }
-  InferenceScope(const InferenceScope&) = delete;
-  InferenceScope& operator=(const InferenceScope&) = delete;
-
- private:
-  Module& model_;
-  bool was_training_;
-  NoGradGuard no_grad_;
-};
 
 void check_comparable(const Tensor& reference, const Tensor& approximation, const char* operation) {
   if (!reference.defined() || !approximation.defined()) {

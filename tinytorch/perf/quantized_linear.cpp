@@ -37,27 +37,6 @@ namespace {
 
 // ---- checks ---------------------------------------------------------------------------
 
-void check_weight_spec(const QuantSpec& spec, const char* operation) {
-  if (spec.dtype == QDType::UInt8) {
-    throw ValueError(fmt::format("{}: weights of type uint8; expected int8 or int4 (the integer matmul multiplies "
-                                 "uint8 activations by int8 weights)",
-                                 operation));
-  }
-  if (spec.per_channel && spec.axis != 0) {
-    throw ValueError(fmt::format("{}: per-channel weights along axis {}; expected axis 0 (one scale per output "
-                                 "neuron, a row of W (N, K))",
-                                 operation, spec.axis));
-  }
-}
-
-void check_activation_spec(const QuantSpec& spec, const char* operation) {
-  if (spec.per_channel) {
-    throw ValueError(fmt::format("{}: per-channel activations; expected per-tensor (one scale and zero point for "
-                                 "the input, so the integer sum can subtract one zero point)",
-                                 operation));
-  }
-}
-
 // x:(..., K) float32.
 void check_input(const Tensor& x, int64_t in_features, const char* operation) {
   if (!x.defined()) throw ValueError(fmt::format("{}: the input is undefined", operation));
@@ -187,7 +166,7 @@ void check_weight_parts(const QuantizedLinear::Parts& parts) {
     throw ShapeError(fmt::format("{}: weight is {}; expected (N, K) with N, K >= 1", operation,
                                  shape_str(values.shape())));
   }
-  check_weight_spec(parts.config.weights, operation);
+  validate_quant_config(parts.config, operation);
   if (params.dtype != parts.config.weights.dtype || params.per_channel() != parts.config.weights.per_channel) {
     throw ValueError(fmt::format("{}: weight parameters {} disagree with the config's weights ({} {})", operation,
                                  params.to_string(), to_string(parts.config.weights.dtype),
@@ -236,7 +215,6 @@ void check_bias_part(const Tensor& bias, DType dtype, int64_t out_features, cons
 void check_bias_and_input_parts(const QuantizedLinear::Parts& parts) {
   constexpr const char* operation = "QuantizedLinear(parts)";
   const int64_t out_features = parts.weight.values.shape()[0];
-  check_activation_spec(parts.config.activations, operation);
   const bool int32_bias_expected = parts.config.mode == QuantMode::Static && parts.calibrated;
   if (parts.config.mode == QuantMode::Dynamic && parts.calibrated) {
     throw ValueError(fmt::format("{}: a dynamic layer marked calibrated; dynamic mode has no fixed input parameters",
@@ -262,8 +240,7 @@ QuantizedLinear::QuantizedLinear(const Linear& layer, const QuantConfig& config)
       in_features_(layer.in_features()),
       out_features_(layer.out_features()),
       has_bias_(layer.has_bias()) {
-  check_weight_spec(config.weights, "QuantizedLinear");
-  check_activation_spec(config.activations, "QuantizedLinear");
+  validate_quant_config(config, "QuantizedLinear");
   register_profiler_row();
   // W ≈ s_w (q_w − z_w): the weights are known now, so their own min/max set the range.
   QuantizedTensor weight = quantize_tensor(layer.weight().detach(), config.weights);
