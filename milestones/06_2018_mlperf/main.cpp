@@ -178,6 +178,7 @@ struct Result {
   double worst_layer_sqnr_db = 0.0;
   bool reload_identical = false;
   double seconds = 0.0;
+  std::string validation_report;  // the validator's accuracy and per-layer SQNR table
 };
 
 // Quantizes a copy of the model, evaluates it, saves it, and checks that the
@@ -200,6 +201,7 @@ Result evaluate_run(const Run& run, Sequential& model, DataLoader& calibration_l
   result.file_bytes = save_quantized_model(*quantized, path, run.config);
   result.size_ratio = static_cast<double>(result.file_bytes) / static_cast<double>(fp32_bytes);
   result.worst_layer = report.worst_layer;
+  result.validation_report = report.to_string();
   for (const LayerSQNR& layer : report.layers) {
     if (layer.worst) result.worst_layer_sqnr_db = layer.isolated_db;
   }
@@ -284,6 +286,7 @@ bool check_goals(const std::vector<Result>& results, double drop_limit) {
   std::printf("goal: its file is %.1f%% of the FP32 file (limit %.0f%%): %s\n", 100.0 * best->size_ratio,
               100.0 * kGoalSizeRatio, small ? "met" : "NOT met");
   std::printf("every quantized file reloads to bit-identical outputs: %s\n", all_reload ? "yes" : "NO");
+  std::printf("\nper-layer view of %s:\n%s", best->name.c_str(), best->validation_report.c_str());
   return accurate && small && all_reload;
 }
 
