@@ -9,6 +9,9 @@
 //
 //   h = FP32 input of layer i,  h_q = the quantized model's input of layer i
 //   y = fp32[i](h)   cumulative: ŷ = quantized[i](h_q)   isolated: ŷ = quantized[i](h)
+//
+// In the integer pipeline h_q and ŷ may be uint8; ŷ is then read as real values
+// through the parameters of the QuantizedLinear that made the integers (real_values).
 #include "tinytorch/perf/accuracy_validator.hpp"
 
 #include <cmath>
@@ -16,10 +19,12 @@
 
 #include <fmt/format.h>
 
+#include "tinytorch/core/activations.hpp"
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/inference_scope.hpp"
 #include "tinytorch/core/metrics.hpp"
 #include "tinytorch/perf/quantize.hpp"
+#include "tinytorch/perf/quantized_linear.hpp"
 
 namespace tinytorch {
 
@@ -117,6 +122,37 @@ void flag_worst_layer(ValidationReport& report, const std::vector<SquaredSums>& 
   }
 }
 
+// The grid of the uint8 tensor `layer` outputs when its input was on `input_grid`:
+// a QuantizedLinear of the integer pipeline requantizes to its output parameters; any
+// other QuantizedLinear returns float32 (no grid); another layer given uint8 (a
+// FusedReLU) passes the same integers on.
+const QParams* output_grid(const Module& layer, const QParams* input_grid) {
+  if (const auto* quantized = dynamic_cast<const QuantizedLinear*>(&layer)) {
+    return quantized->has_output_params() ? &quantized->output_params() : nullptr;
+  }
+  return input_grid;
+}
+
+// What quantized layer `layer` should reproduce of the FP32 layer's output y: y itself, or
+// ReLU(y) for a QuantizedLinear with a ReLU fused into its clamp — the ReLU is then part of
+// what it computes (and the FusedReLU after it is the identity on both sides).
+Tensor reference_for(const Module& layer, const Tensor& fp32_output) {
+  const auto* quantized = dynamic_cast<const QuantizedLinear*>(&layer);
+  return quantized != nullptr && quantized->fused_relu() ? relu(fp32_output) : fp32_output;
+}
+
+// A layer output as float32 real values: itself, or a uint8 output dequantized on its grid.
+Tensor real_values(const Tensor& output, const QParams* grid, std::size_t layer_index) {
+  if (output.dtype() != DType::UInt8) return output;
+  if (grid == nullptr) {
+    throw ValueError(fmt::format("validate_quantized_model: layer {} of the quantized model returned uint8 {} but no "
+                                 "QuantizedLinear before it says on which grid; expected float32, or uint8 from the "
+                                 "integer pipeline",
+                                 layer_index, shape_str(output.shape())));
+  }
+  return dequantize(output, *grid);
+}
+
 }  // namespace
 
 ValidationReport validate_quantized_model(Sequential& fp32_model, Sequential& quantized_model, DataLoader& loader,
@@ -141,16 +177,23 @@ ValidationReport validate_quantized_model(Sequential& fp32_model, Sequential& qu
     if (batch_index < sqnr_batches) {
       // Layer by layer: the logits come out of the same walk.
       Tensor fp32_input = batch.inputs, quantized_input = batch.inputs;
+      const QParams* quantized_grid = nullptr;  // the grid of quantized_input when it is uint8
       for (std::size_t i = 0; i < layer_count; ++i) {
+        Module& layer = *quantized_model[i];
         const Tensor fp32_output = fp32_model[i]->forward(fp32_input);
-        const Tensor quantized_output = quantized_model[i]->forward(quantized_input);
-        cumulative[i].add(fp32_output, quantized_output, "validate_quantized_model (cumulative)");
-        isolated[i].add(fp32_output, quantized_model[i]->forward(fp32_input), "validate_quantized_model (isolated)");
+        const Tensor quantized_output = layer.forward(quantized_input);
+        quantized_grid = quantized_output.dtype() == DType::UInt8 ? output_grid(layer, quantized_grid) : nullptr;
+        const Tensor reference = reference_for(layer, fp32_output);
+        cumulative[i].add(reference, real_values(quantized_output, quantized_grid, i),
+                          "validate_quantized_model (cumulative)");
+        // Fed the FP32 (float32) input, the layer starts from no grid.
+        isolated[i].add(reference, real_values(layer.forward(fp32_input), output_grid(layer, nullptr), i),
+                        "validate_quantized_model (isolated)");
         fp32_input = fp32_output;
         quantized_input = quantized_output;
       }
       fp32_logits = fp32_input;
-      quantized_logits = quantized_input;
+      quantized_logits = real_values(quantized_input, quantized_grid, layer_count - 1);
     } else {
       fp32_logits = fp32_model(batch.inputs);
       quantized_logits = quantized_model(batch.inputs);

@@ -16,6 +16,13 @@
 //               layer adds by itself. The lowest isolated SQNR is flagged as the
 //               layer that hurts most — the first candidate to keep in FP32
 //               (config skip_layers) or to calibrate differently.
+//
+// The integer pipeline (quantize_model.hpp) hands uint8 from layer to layer. A
+// uint8 output is compared in real values: dequantized, x̂ = s_y·(q − z_y), with the
+// output_params() of the QuantizedLinear that produced it (a FusedReLU passes the
+// same uint8 tensor on, so its output is read with the same parameters). A
+// QuantizedLinear whose clamp includes the next ReLU (fused_relu()) is compared
+// with ReLU(y): the ReLU is part of what it computes.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,13 +1,13 @@
-// integer_matmul.cpp — Module 15: the scalar reference of the integer GEMM (see integer_matmul.hpp).
+// integer_matmul.cpp — Module 15: the tensor form of the integer GEMM (see integer_matmul.hpp).
 //
 //   acc[m, n] = Σ_k (a[m, k] − z_a) · (w[n, k] − z_w[n])        a:(M,K) uint8  w:(N,K) int8 -> acc:(M,N) int32
 //
-// This is the specification every fast kernel is tested against: one multiply-add
-// per (m, n, k), in int32, in the plain order of the formula. With z_a in [0, 255]
+// The arithmetic lives in gemm_u8s8s32.cpp (its reference gemm_u8s8s32_ref is the
+// specification; the dispatched kernels equal it bit for bit). This file checks
+// the operands the way a user-facing tensor function must: with z_a in [0, 255]
 // and z_w in [−128, 127] each factor lies in [−255, 255], each product in
 // [−65025, 65025] (< 2^16), and K ≤ 2^15 of them sum to at most 2,130,739,200 in
-// magnitude — below INT32_MAX = 2,147,483,647. The tensor form checks those limits,
-// so the int32 sum can never overflow.
+// magnitude — below INT32_MAX = 2,147,483,647 — so the int32 sum can never overflow.
 //
 // An int8 activation tensor (symmetric activations) is moved to uint8 first:
 //   a_u8 = a_s8 + 128,  z_u8 = z_s8 + 128,   so  a_u8 − z_u8 = a_s8 − z_s8
@@ -17,25 +17,9 @@
 
 #include <string>
 
-namespace tinytorch {
+#include "tinytorch/perf/gemm_u8s8s32.hpp"
 
-void integer_matmul_reference(int64_t M, int64_t N, int64_t K, const uint8_t* a, int32_t a_zero_point,
-                              const int8_t* w, const int32_t* w_zero_point, int32_t* acc) {
-  // a:(M,K) w:(N,K) -> acc:(M,N), all row-major.
-  // BEGIN SOLUTION
-  for (int64_t m = 0; m < M; ++m) {
-    const uint8_t* a_row = a + m * K;
-    for (int64_t n = 0; n < N; ++n) {
-      const int8_t* w_row = w + n * K;
-      int32_t sum = 0;
-      for (int64_t k = 0; k < K; ++k) {
-        sum += (static_cast<int32_t>(a_row[k]) - a_zero_point) * (static_cast<int32_t>(w_row[k]) - w_zero_point[n]);
-      }
-      acc[m * N + n] = sum;
-    }
-  }
-  // END SOLUTION
-}
+namespace tinytorch {
 
 namespace {
 
@@ -84,35 +68,15 @@ void check_operands(const Tensor& a, int32_t a_zero_point, const Tensor& w, cons
   }
 }
 
-// int8 -> uint8 by +128 (flipping the sign bit): a_u8 − (z + 128) = a_s8 − z.
-Tensor shift_to_uint8(const Tensor& a_int8) {
-  const Tensor source = a_int8.contiguous();
-  Tensor shifted = Tensor::empty(source.shape(), DType::UInt8);
-  const int8_t* in = source.data<int8_t>();
-  uint8_t* out = shifted.data<uint8_t>();
-  // BEGIN SOLUTION
-  for (int64_t i = 0; i < source.numel(); ++i) out[i] = static_cast<uint8_t>(static_cast<int32_t>(in[i]) + 128);
-  // END SOLUTION
-  return shifted;
-}
-
 }  // namespace
 
 Tensor integer_matmul(const Tensor& a, int32_t a_zero_point, const Tensor& w,
                       const std::vector<int32_t>& w_zero_point) {
   check_operands(a, a_zero_point, w, w_zero_point);
-  const bool signed_activations = a.dtype() == DType::Int8;
-  const Tensor a_uint8 = signed_activations ? shift_to_uint8(a) : a.contiguous();
-  const int32_t a_uint8_zero_point = signed_activations ? a_zero_point + 128 : a_zero_point;  // the same shift
-  const Tensor w_rows = w.contiguous();
-
-  const int64_t M = a.shape()[0];
-  const int64_t N = w.shape()[0];
-  const int64_t K = w.shape()[1];
-  Tensor acc = Tensor::empty({M, N}, DType::Int32);
-  integer_matmul_reference(M, N, K, a_uint8.data<uint8_t>(), a_uint8_zero_point, w_rows.data<int8_t>(),
-                           w_zero_point.data(), acc.data<int32_t>());
-  return acc;
+  // Pack (layout (3) of gemm_u8s8s32.hpp) and run the dispatched kernel; the int8 -> uint8
+  // shift of signed activations happens inside gemm_u8s8s32's tensor form.
+  const PackedWeightsS8 packed = pack_weights_s8(w, w_zero_point);
+  return gemm_u8s8s32(a, a_zero_point, packed);
 }
 
 }  // namespace tinytorch

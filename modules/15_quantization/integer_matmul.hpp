@@ -9,8 +9,13 @@
 // acc is a sum of K products of 8-bit numbers: each product is below 2^16 in
 // magnitude, so an int32 holds K up to 2^15 of them without overflow — the
 // multiply-adds run entirely on integers and the float scales are applied once
-// per output. This header is the plain scalar reference; the fast kernels
-// (module 15's kernels section) must match it bit for bit.
+// per output.
+//
+// integer_matmul is the convenient tensor form: it packs w and runs the
+// dispatched INT8 GEMM (gemm_u8s8s32.hpp: AVX-512 VNNI, AVX2 or scalar, all
+// equal to the reference gemm_u8s8s32_ref bit for bit). A layer that multiplies
+// by the same weights many times should pack them once (pack_weights_s8) and
+// call gemm_u8s8s32 / gemm_u8s8f32 itself.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -20,13 +25,9 @@
 namespace tinytorch {
 
 // acc[m, n] = Σ_k (a[m, k] − a_zero_point) · (w[n, k] − w_zero_point[n]),
-// a:(M, K) uint8 row-major, w:(N, K) int8 row-major, w_zero_point:(N), acc:(M, N) int32.
-void integer_matmul_reference(int64_t M, int64_t N, int64_t K, const uint8_t* a, int32_t a_zero_point,
-                              const int8_t* w, const int32_t* w_zero_point, int32_t* acc);
-
-// The same on tensors: a:(M, K) uint8 or int8 (an int8 a is shifted by +128 to
-// uint8, and its zero point with it — the same real values), w:(N, K) int8,
-// w_zero_point: N values -> (M, N) int32. ShapeError / DTypeError naming the shapes.
+// a:(M, K) uint8 or int8 (an int8 a is shifted by +128 to uint8, and its zero
+// point with it — the same real values), w:(N, K) int8, w_zero_point: N values
+// -> (M, N) int32. K ≤ 32768. ShapeError / DTypeError / ValueError naming the shapes.
 Tensor integer_matmul(const Tensor& a, int32_t a_zero_point, const Tensor& w,
                       const std::vector<int32_t>& w_zero_point);
 

@@ -1,6 +1,6 @@
 // quantize_model.cpp — Module 15: quantize a whole Sequential in place (see quantize_model.hpp).
 //
-// Post-training quantization of a network is three steps:
+// Post-training quantization of a network is four steps:
 //
 //   1. find:       the Linear layers, minus config.skip_layers;
 //   2. calibrate:  (static only) stream the calibration batches through the FP32
@@ -8,7 +8,11 @@
 //                  observer watches the activation that Linear receives;
 //   3. convert:    replace each Linear by a QuantizedLinear (weights quantized
 //                  from their own range); in static mode fix its input (s_x, z_x)
-//                  from its observer.
+//                  from its observer;
+//   4. link:       (static only) the integer pipeline — each QuantizedLinear whose
+//                  output goes (maybe through a ReLU) straight into another gets
+//                  that one's input (s, z), which came from its observer, as its
+//                  output parameters: uint8 flows between them, the ReLU fused.
 //
 // All observing happens before any layer is replaced, so every observer sees the
 // activations of the FP32 model — the signal the quantized layer should reproduce.
@@ -17,10 +21,12 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <typeinfo>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/inference_scope.hpp"
 #include "tinytorch/core/linear.hpp"
@@ -50,6 +56,17 @@ std::vector<LinearLayer> find_linear_layers(const Sequential& model) {
   }
   return found;
 }
+
+// A layer of the integer pipeline: static, calibrated, uint8 activations (both ends of a link).
+std::shared_ptr<QuantizedLinear> pipeline_layer(const std::shared_ptr<Module>& module) {
+  auto layer = std::dynamic_pointer_cast<QuantizedLinear>(module);
+  const bool takes_uint8 = layer != nullptr && layer->config().mode == QuantMode::Static && layer->is_calibrated() &&
+                           layer->config().activations.dtype == QDType::UInt8;
+  return takes_uint8 ? layer : nullptr;
+}
+
+// A ReLU — a plain one, or one fused already (a second run of fuse_integer_pipeline).
+bool is_relu(const Module& module) { return typeid(module) == typeid(ReLU) || typeid(module) == typeid(FusedReLU); }
 
 std::string joined_names(const std::vector<LinearLayer>& layers) {
   std::string names;
@@ -114,8 +131,32 @@ std::vector<std::unique_ptr<Observer>> calibrate(Sequential& model, const std::v
 
 }  // namespace
 
+std::vector<std::string> fuse_integer_pipeline(Sequential& model) {
+  std::vector<std::string> linked;
+  const auto names = model.named_children();
+  for (std::size_t i = 0; i < model.size(); ++i) {
+    const std::shared_ptr<QuantizedLinear> producer = pipeline_layer(model[i]);
+    if (!producer) continue;
+    // BEGIN SOLUTION
+    const bool relu_between = i + 2 < model.size() && is_relu(*model[i + 1]);
+    const std::size_t next = relu_between ? i + 2 : i + 1;
+    const std::shared_ptr<QuantizedLinear> consumer = next < model.size() ? pipeline_layer(model[next]) : nullptr;
+    if (!consumer) continue;
+    // The consumer takes uint8 as quantized with its input parameters: the producer requantizes to exactly those.
+    producer->set_output_params(consumer->input_params(), relu_between);
+    if (relu_between && typeid(*model[i + 1]) == typeid(ReLU)) {
+      auto fused = std::make_shared<FusedReLU>();
+      fused->train(model[i + 1]->is_training());
+      model.set(i + 1, fused);
+    }
+    // END SOLUTION
+    linked.push_back(names[i].first);
+  }
+  return linked;
+}
+
 QuantizationSummary quantize_model(Sequential& model, const std::vector<Tensor>& calibration_batches,
-                                   const QuantConfig& config, std::FILE* log) {
+                                   const QuantConfig& config, std::FILE* log, BetweenLayers between_layers) {
   const auto start = std::chrono::steady_clock::now();
   // 1. find
   const std::vector<LinearLayer> linears = find_linear_layers(model);
@@ -172,12 +213,25 @@ QuantizationSummary quantize_model(Sequential& model, const std::vector<Tensor>&
   if (log != nullptr) {
     for (const std::string& name : summary.skipped_layers) fmt::print(log, "layer {}: Linear kept in FP32 (skip_layers)\n", name);
   }
+
+  // 4. link (static only)
+  if (config.mode == QuantMode::Static && between_layers == BetweenLayers::Uint8) {
+    summary.uint8_outputs = fuse_integer_pipeline(model);
+    if (log != nullptr) {
+      for (const auto& [name, layer] : model.named_children()) {
+        if (!contains(summary.uint8_outputs, name)) continue;
+        const auto& producer = static_cast<const QuantizedLinear&>(*layer);
+        fmt::print(log, "layer {}: uint8 output, requantized to the next QuantizedLinear's input{}\n", name,
+                   producer.fused_relu() ? ", ReLU fused" : "");
+      }
+    }
+  }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
 
 QuantizationSummary quantize_model(Sequential& model, DataLoader& calibration_loader, const QuantConfig& config,
-                                   std::FILE* log) {
+                                   std::FILE* log, BetweenLayers between_layers) {
   std::vector<Tensor> batches;
   if (config.mode == QuantMode::Static) {
     const int64_t limit = config.calibration.max_batches;
@@ -186,7 +240,7 @@ QuantizationSummary quantize_model(Sequential& model, DataLoader& calibration_lo
       batches.push_back(batch.inputs);
     }
   }
-  return quantize_model(model, batches, config, log);
+  return quantize_model(model, batches, config, log, between_layers);
 }
 
 // ---- sizes ---------------------------------------------------------------------------------

@@ -5,13 +5,19 @@
 //
 //   QuantizedLinear  int8 q_w (N, K), s_w and z_w (N per channel, 1 per tensor),
 //                    the bias (int32 q_b once static and calibrated, else float32 b),
-//                    s_x and z_x (static, calibrated)
+//                    s_x and z_x (static, calibrated), s_y and z_y (integer pipeline)
 //                    {"type":"QuantizedLinear","in":K,"out":N,"bias":true,"mode":"static","calibrated":true,
 //                     "weights":{"dtype":"int8","scheme":"symmetric","narrow_range":true,"axis":0},
-//                     "activations":{"dtype":"uint8","scheme":"affine","narrow_range":false}}
+//                     "activations":{"dtype":"uint8","scheme":"affine","narrow_range":false},
+//                     "uint8_output":true,"fused_relu":true}          (the last two: version 2 only)
 //   Linear           float32 W (N, K) and b (N)          {"type":"Linear","in":K,"out":N,"bias":true}
 //   ReLU, Sigmoid, Tanh, GELU: nothing                   {"type":"ReLU"}
+//   FusedReLU: nothing (version 2)                       {"type":"FusedReLU"}
 //   Softmax, Dropout: nothing                            {"type":"Softmax","axis":-1}, {"type":"Dropout","p":0.5}
+//
+// Version: 2 when the model uses the integer pipeline (a FusedReLU, or a layer
+// with output parameters), else 1 — the first format unchanged, which older
+// readers still read. This reader reads both.
 //
 // Size: an int8 weight is 1 byte against 4, and the per-channel extras (s_w, z_w,
 // q_b: 12 bytes per output neuron) are small beside N·K, so the file is about a
@@ -53,9 +59,11 @@ namespace {
 using Json = nlohmann::ordered_json;  // keys stay in the order written: "type" first
 
 constexpr const char* kFormat = "tinytorch.quantized";
-constexpr const char* kVersion = "1";
-const std::vector<std::string> kLayerTypes = {"Linear", "QuantizedLinear", "ReLU",   "Sigmoid", "Tanh",
-                                              "GELU",   "Softmax",         "Dropout"};
+// Version 1: the first format. Version 2: + the integer pipeline (output parameters, FusedReLU).
+constexpr int kFirstVersion = 1;
+constexpr int kPipelineVersion = 2;
+const std::vector<std::string> kLayerTypes = {"Linear", "QuantizedLinear", "ReLU",    "FusedReLU", "Sigmoid",
+                                              "Tanh",   "GELU",            "Softmax", "Dropout"};
 
 template <typename Layer>
 const Layer* as_exactly(const Module& module) {
@@ -71,7 +79,7 @@ struct SavedLayer {
   NamedTensors tensors;
 };
 
-SavedLayer save_quantized_linear(const QuantizedLinear& layer, const std::string& prefix) {
+SavedLayer save_quantized_linear(const QuantizedLinear& layer, const std::string& prefix, int version) {
   const QuantizedLinear::Parts parts = layer.parts();
   SavedLayer saved;
   // BEGIN SOLUTION
@@ -104,6 +112,15 @@ SavedLayer save_quantized_linear(const QuantizedLinear& layer, const std::string
                   {{"dtype", to_string(activations.dtype)},
                    {"scheme", to_string(activations.scheme)},
                    {"narrow_range", activations.narrow_range}}}};
+  // Version 2: the integer pipeline's output grid (s_y, z_y) and whether a ReLU is fused into its clamp.
+  if (version >= kPipelineVersion) {
+    saved.entry["uint8_output"] = parts.has_output_params;
+    saved.entry["fused_relu"] = parts.has_output_params && parts.fused_relu;
+    if (parts.has_output_params) {
+      saved.tensors.emplace_back(prefix + "output_scale", Tensor::from_values(parts.output_params.scale, {1}));
+      saved.tensors.emplace_back(prefix + "output_zero_point", Tensor::from_int32(parts.output_params.zero_point, {1}));
+    }
+  }
   // END SOLUTION
   return saved;
 }
@@ -117,9 +134,11 @@ SavedLayer save_linear(const Linear& layer, const std::string& prefix) {
   return saved;
 }
 
-SavedLayer save_layer(const Module& layer, std::size_t index) {
+SavedLayer save_layer(const Module& layer, std::size_t index, int version) {
   const std::string prefix = std::to_string(index) + ".";
-  if (const auto* quantized = as_exactly<QuantizedLinear>(layer)) return save_quantized_linear(*quantized, prefix);
+  if (const auto* quantized = as_exactly<QuantizedLinear>(layer)) {
+    return save_quantized_linear(*quantized, prefix, version);
+  }
   if (const auto* linear = as_exactly<Linear>(layer)) return save_linear(*linear, prefix);
   // Layers without tensors: the entry is all there is.
   if (const auto* softmax = as_exactly<Softmax>(layer)) {
@@ -128,11 +147,24 @@ SavedLayer save_layer(const Module& layer, std::size_t index) {
   if (const auto* dropout = as_exactly<Dropout>(layer)) {
     return SavedLayer{Json{{"type", "Dropout"}, {"p", dropout->p()}}, {}};
   }
+  if (as_exactly<FusedReLU>(layer)) return SavedLayer{Json{{"type", "FusedReLU"}}, {}};  // its name() is "ReLU"
   if (as_exactly<ReLU>(layer) || as_exactly<Sigmoid>(layer) || as_exactly<Tanh>(layer) || as_exactly<GELU>(layer)) {
     return SavedLayer{Json{{"type", layer.name()}}, {}};
   }
   throw ValueError(fmt::format("save_quantized_model: layer {} is a {}; expected one of {}", index, layer.name(),
                                fmt::join(kLayerTypes, ", ")));
+}
+
+// The version a model needs: 2 if it uses the integer pipeline, else the first format.
+int version_for(const Sequential& model) {
+  for (std::size_t index = 0; index < model.size(); ++index) {
+    const Module& layer = *model.at(index);
+    const auto* quantized = as_exactly<QuantizedLinear>(layer);
+    if (as_exactly<FusedReLU>(layer) != nullptr || (quantized != nullptr && quantized->has_output_params())) {
+      return kPipelineVersion;
+    }
+  }
+  return kFirstVersion;
 }
 
 void create_parent_directory(const std::string& path) {
@@ -271,9 +303,11 @@ QuantSpec read_spec(const LayerReader& reader, const Json& spec, const std::stri
   return result;
 }
 
-std::shared_ptr<Module> load_quantized_linear(const LayerReader& reader, const QuantConfig& file_config) {
+std::shared_ptr<Module> load_quantized_linear(const LayerReader& reader, const QuantConfig& file_config, int version) {
   const Json& entry = reader.entry();
-  reader.expect_keys({"type", "in", "out", "bias", "mode", "calibrated", "weights", "activations"});
+  std::vector<std::string> keys = {"type", "in", "out", "bias", "mode", "calibrated", "weights", "activations"};
+  if (version >= kPipelineVersion) keys.insert(keys.end(), {"uint8_output", "fused_relu"});
+  reader.expect_keys(keys);
   const int64_t in = reader.size(entry, "in");
   const int64_t out = reader.size(entry, "out");
   const bool has_bias = reader.boolean(entry, "bias");
@@ -324,6 +358,21 @@ std::shared_ptr<Module> load_quantized_linear(const LayerReader& reader, const Q
     input.scale = reader.tensor("input_scale", DType::Float32, {1}).to_vector();
     input.zero_point = reader.tensor("input_zero_point", DType::Int32, {1}).to_int32_vector();
   }
+  if (version >= kPipelineVersion) {
+    parts.has_output_params = reader.boolean(entry, "uint8_output");
+    parts.fused_relu = reader.boolean(entry, "fused_relu");
+    if (parts.fused_relu && !parts.has_output_params) reader.fail("'fused_relu' is true but 'uint8_output' is false");
+    if (parts.has_output_params) {
+      // The next layer's input grid: uint8 with the activations' scheme (QuantizedLinear(Parts) checks the rest).
+      QParams& output = parts.output_params;
+      output.dtype = QDType::UInt8;
+      output.scheme = parts.config.activations.scheme;
+      output.narrow_range = parts.config.activations.narrow_range;
+      output.axis = -1;
+      output.scale = reader.tensor("output_scale", DType::Float32, {1}).to_vector();
+      output.zero_point = reader.tensor("output_zero_point", DType::Int32, {1}).to_int32_vector();
+    }
+  }
   // END SOLUTION
   // QuantizedLinear(Parts) checks the values: scales finite and > 0, zero points and weights in range.
   return with_context(reader.where(), [&] { return std::make_shared<QuantizedLinear>(std::move(parts)); });
@@ -339,13 +388,13 @@ std::shared_ptr<Module> load_linear(const LayerReader& reader) {
   return std::make_shared<Linear>(std::move(weight), std::move(bias));
 }
 
-std::shared_ptr<Module> load_layer(LayerReader& reader, const QuantConfig& file_config) {
+std::shared_ptr<Module> load_layer(LayerReader& reader, const QuantConfig& file_config, int version) {
   const Json& entry = reader.entry();
   if (!entry.is_object()) reader.fail(fmt::format("the entry is {}; expected an object with a \"type\"", entry.dump()));
   if (!entry.contains("type")) reader.fail("the entry has no \"type\"");
   const std::string type = reader.text(entry, "type");
   reader.set_type(type);
-  if (type == "QuantizedLinear") return load_quantized_linear(reader, file_config);
+  if (type == "QuantizedLinear") return load_quantized_linear(reader, file_config, version);
   if (type == "Linear") return load_linear(reader);
   if (type == "Softmax") {
     reader.expect_keys({"type", "axis"});
@@ -358,6 +407,10 @@ std::shared_ptr<Module> load_layer(LayerReader& reader, const QuantConfig& file_
   }
   reader.expect_keys({"type"});
   if (type == "ReLU") return std::make_shared<ReLU>();
+  if (type == "FusedReLU") {
+    if (version < kPipelineVersion) reader.fail("a FusedReLU belongs to format version 2; this file says version 1");
+    return std::make_shared<FusedReLU>();
+  }
   if (type == "Sigmoid") return std::make_shared<Sigmoid>();
   if (type == "Tanh") return std::make_shared<Tanh>();
   if (type == "GELU") return std::make_shared<GELU>();
@@ -376,7 +429,8 @@ const std::string& metadata_value(const SafetensorsFile& file, const std::string
   return it->second;
 }
 
-void check_format(const SafetensorsFile& file, const std::string& path) {
+// Checks the format name and returns the version (1 or 2).
+int check_format(const SafetensorsFile& file, const std::string& path) {
   const auto format = file.metadata.find("format");
   if (format == file.metadata.end() || format->second != kFormat) {
     throw ValueError(
@@ -385,10 +439,10 @@ void check_format(const SafetensorsFile& file, const std::string& path) {
                     path, format == file.metadata.end() ? "(none)" : format->second, kFormat));
   }
   const std::string& version = metadata_value(file, path, "version");
-  if (version != kVersion) {
-    throw ValueError(fmt::format("load_quantized_model: {} has format version '{}'; this reader knows version {}", path,
-                                 version, kVersion));
-  }
+  if (version == std::to_string(kFirstVersion)) return kFirstVersion;
+  if (version == std::to_string(kPipelineVersion)) return kPipelineVersion;
+  throw ValueError(fmt::format("load_quantized_model: {} has format version '{}'; this reader knows versions {} and {}",
+                               path, version, kFirstVersion, kPipelineVersion));
 }
 
 Json parse_layers(const SafetensorsFile& file, const std::string& path) {
@@ -415,16 +469,20 @@ Json parse_layers(const SafetensorsFile& file, const std::string& path) {
 
 int64_t save_quantized_model(const Sequential& model, const std::string& path, const QuantConfig& config) {
   const std::string config_yaml = to_yaml(config);  // also checks the config
+  const int version = version_for(model);
   Json layers = Json::array();
   NamedTensors tensors;
   for (std::size_t index = 0; index < model.size(); ++index) {
-    SavedLayer saved = save_layer(*model.at(index), index);
+    SavedLayer saved = save_layer(*model.at(index), index, version);
     layers.push_back(std::move(saved.entry));
     for (auto& named : saved.tensors) tensors.push_back(std::move(named));
   }
   create_parent_directory(path);
   save_safetensors(path, tensors,
-                   {{"format", kFormat}, {"version", kVersion}, {"layers", layers.dump()}, {"config", config_yaml}});
+                   {{"format", kFormat},
+                    {"version", std::to_string(version)},
+                    {"layers", layers.dump()},
+                    {"config", config_yaml}});
   std::error_code error;
   const auto bytes = std::filesystem::file_size(path, error);
   if (error) throw FileError("save_quantized_model: wrote " + path + " but cannot read its size: " + error.message());
@@ -433,7 +491,7 @@ int64_t save_quantized_model(const Sequential& model, const std::string& path, c
 
 LoadedQuantizedModel load_quantized_model(const std::string& path) {
   const SafetensorsFile file = load_safetensors(path);  // the container: FileError if broken
-  check_format(file, path);
+  const int version = check_format(file, path);
   LoadedQuantizedModel loaded;
   loaded.config = parse_quant_config(metadata_value(file, path, "config"), path + " (metadata \"config\")");
   const Json layers = parse_layers(file, path);
@@ -442,7 +500,7 @@ LoadedQuantizedModel load_quantized_model(const std::string& path) {
   std::vector<std::shared_ptr<Module>> modules;
   for (std::size_t index = 0; index < layers.size(); ++index) {
     LayerReader reader(file, path, index, layers[index], claimed);
-    modules.push_back(load_layer(reader, loaded.config));
+    modules.push_back(load_layer(reader, loaded.config, version));
   }
   for (const auto& [name, stored] : file.tensors) {
     if (claimed.count(name) == 0) {

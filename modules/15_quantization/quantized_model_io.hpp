@@ -9,14 +9,22 @@
 //                                            (and for a static layer saved before calibration)
 //   "0.input_scale"        F32 (1)           s_x (static)
 //   "0.input_zero_point"   I32 (1)           z_x (static)
+//   "0.output_scale"       F32 (1)           s_y (static, integer pipeline: the next layer's s_x)
+//   "0.output_zero_point"  I32 (1)           z_y (static, integer pipeline)
 //   "4.weight", "4.bias"   F32               a Linear kept in FP32 (skip_layers)
 //
-// and in "__metadata__": "format": "tinytorch.quantized", "version": "1",
+// and in "__metadata__": "format": "tinytorch.quantized", "version": "1" or "2",
 // "layers": a JSON list with each layer's type and settings
 // ([{"type": "QuantizedLinear", "in": 784, "out": 256, ...}, {"type": "ReLU"}, ...])
 // and "config": the QuantConfig as YAML. Loading rebuilds the same layers from
 // that list, so a loaded model gives bit-identical outputs. It comes back in
 // evaluation mode (Dropout off; a Dropout layer draws from the default generator).
+//
+// Versions. 2 adds the integer pipeline: every QuantizedLinear entry has
+// "uint8_output" and "fused_relu" (with the output tensors above when
+// uint8_output is true), and a FusedReLU layer is {"type": "FusedReLU"}. A model
+// that does not use the pipeline is still written as version 1 — exactly the
+// first format, so older readers keep reading it — and both versions load.
 //
 // Saving is atomic (a crash leaves the old file or the new one). Loading checks
 // everything: a missing tensor, a wrong dtype or shape, an unknown layer type,
@@ -33,7 +41,7 @@
 namespace tinytorch {
 
 // Writes `model` (QuantizedLinear, Linear and parameter-free layers: ReLU,
-// Sigmoid, Tanh, GELU, Softmax, Dropout) to `path`, creating the parent
+// FusedReLU, Sigmoid, Tanh, GELU, Softmax, Dropout) to `path`, creating the parent
 // directory. Returns the file's size in bytes. A layer of another type is a
 // ValueError naming its index and type.
 int64_t save_quantized_model(const Sequential& model, const std::string& path, const QuantConfig& config);

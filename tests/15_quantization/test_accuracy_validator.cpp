@@ -14,6 +14,7 @@
 #include "tinytorch/core/metrics.hpp"
 #include "tinytorch/data/synthetic.hpp"
 #include "tinytorch/perf/accuracy_validator.hpp"
+#include "tinytorch/perf/quantize.hpp"
 #include "tinytorch/perf/quantize_model.hpp"
 #include "tinytorch/perf/quantized_linear.hpp"
 
@@ -122,9 +123,15 @@ TEST(ValidateQuantizedModel, LayerSQNRIsSqnrDbOverTheMeasuredBatches) {
   ASSERT_EQ(report.layers.size(), 5u);
   EXPECT_NEAR(report.layers[4].cumulative_db, sqnr_db(model(rows), (*quantized)(rows)), kDbTolerance);
   EXPECT_EQ(report.layers[0].isolated_db, report.layers[0].cumulative_db);
-  // Layer 2 isolated: the quantized layer 2 fed the FP32 activations relu(L0(x)).
+  // Layer 2 isolated: the quantized layer 2 fed the FP32 activations relu(L0(x)). It is in the integer
+  // pipeline with the next ReLU fused, so it returns uint8 on its output grid and computes ReLU(L2(h)):
+  // dequantize(q, output_params) against relu(L2(h)).
   const Tensor hidden = model[1]->forward(model[0]->forward(rows));
-  EXPECT_NEAR(report.layers[2].isolated_db, sqnr_db(model[2]->forward(hidden), (*quantized)[2]->forward(hidden)),
+  const auto layer2 = std::dynamic_pointer_cast<QuantizedLinear>((*quantized)[2]);
+  ASSERT_TRUE(layer2->fused_relu());
+  EXPECT_NEAR(report.layers[2].isolated_db,
+              sqnr_db(model[3]->forward(model[2]->forward(hidden)),
+                      dequantize(layer2->forward(hidden), layer2->output_params())),
               kDbTolerance);
   EXPECT_EQ(report.layers[1].kind, "ReLU");
   EXPECT_EQ(report.layers[1].isolated_db, std::numeric_limits<double>::infinity()) << "a ReLU adds no noise";

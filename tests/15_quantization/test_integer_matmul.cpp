@@ -1,12 +1,16 @@
-// The scalar reference integer GEMM (integer_matmul.hpp):
+// integer_matmul (integer_matmul.hpp), the tensor form of the integer GEMM, and
+// its reference gemm_u8s8s32_ref (gemm_u8s8s32.hpp):
 //   acc[m, n] = Σ_k (a[m, k] − z_a) · (w[n, k] − z_w[n])   in int32,
 // checked bit for bit against a hand computation and an int64 triple loop on
 // awkward shapes, at the extremes of every range, and in its int8-activation form.
+// integer_matmul runs the dispatched kernel (the best path of this CPU, or
+// TINYTORCH_ISA's); test_gemm_u8s8s32.cpp checks every path on its own.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <vector>
 
+#include "tinytorch/perf/gemm_u8s8s32.hpp"
 #include "tinytorch/perf/integer_matmul.hpp"
 
 namespace tinytorch {
@@ -66,12 +70,12 @@ TEST(IntegerMatmul, HandComputedTwoByTwo) {
 }
 
 TEST(IntegerMatmul, RawPointerReferenceOnHandComputedCase) {
-  // The same case as above through the pointer form: a:(2,2) w:(2,2) -> acc:(2,2).
+  // The same case as above through the reference's pointer form: a:(2,2) w:(2,2) -> acc:(2,2).
   const uint8_t a[] = {5, 2, 0, 7};
   const int8_t w[] = {4, -3, -1, 6};
   const int32_t w_zero_point[] = {1, -2};
   int32_t acc[4] = {};
-  integer_matmul_reference(2, 2, 2, a, 2, w, w_zero_point, acc);
+  gemm_u8s8s32_ref(2, 2, 2, a, 2, 2, w, 2, w_zero_point, acc, 2);
   EXPECT_EQ(std::vector<int32_t>(acc, acc + 4), (std::vector<int32_t>{9, 3, -26, 38}));
 }
 

@@ -55,20 +55,33 @@ std::shared_ptr<Sequential> copy_of(const Sequential& model) {
 }
 
 TEST(QuantizeModel, EveryLinearIsReplacedAndOtherLayersKept) {
-  Sequential model = small_mlp(1531);
-  const std::shared_ptr<Module> relu = model[1];
-  const std::vector<Tensor> batches = random_batches(4, 16, 20, 1532);
-  const QuantizationSummary summary = quantize_model(model, batches);
-  for (std::size_t i : {0u, 2u, 4u}) {
-    ASSERT_NE(quantized_at(model, i), nullptr) << "layer " << i << " is " << model[i]->name();
-    EXPECT_TRUE(quantized_at(model, i)->is_calibrated()) << i;
+  // With the integer pipeline off (BetweenLayers::Float32) nothing but the Linears changes: the ReLUs
+  // are the same objects. With it on (the default) each ReLU between two QuantizedLinears is fused
+  // into the clamp of the layer before it and replaced by a FusedReLU, still named "ReLU".
+  for (const BetweenLayers between_layers : {BetweenLayers::Float32, BetweenLayers::Uint8}) {
+    Sequential model = small_mlp(1531);
+    const std::shared_ptr<Module> relu = model[1];
+    const std::vector<Tensor> batches = random_batches(4, 16, 20, 1532);
+    const QuantizationSummary summary = quantize_model(model, batches, QuantConfig{}, nullptr, between_layers);
+    for (std::size_t i : {0u, 2u, 4u}) {
+      ASSERT_NE(quantized_at(model, i), nullptr) << "layer " << i << " is " << model[i]->name();
+      EXPECT_TRUE(quantized_at(model, i)->is_calibrated()) << i;
+    }
+    if (between_layers == BetweenLayers::Float32) {
+      EXPECT_EQ(model[1], relu) << "a ReLU has nothing to quantize";
+      EXPECT_TRUE(summary.uint8_outputs.empty());
+    } else {
+      EXPECT_NE(std::dynamic_pointer_cast<FusedReLU>(model[1]), nullptr) << model[1]->name();
+      EXPECT_NE(std::dynamic_pointer_cast<FusedReLU>(model[3]), nullptr) << model[3]->name();
+      EXPECT_EQ(model[1]->name(), "ReLU");
+      EXPECT_EQ(summary.uint8_outputs, (std::vector<std::string>{"0", "2"}));
+    }
+    EXPECT_EQ(summary.quantized_layers, (std::vector<std::string>{"0", "2", "4"}));
+    EXPECT_TRUE(summary.skipped_layers.empty());
+    EXPECT_EQ(summary.calibration_batches, 4);
+    EXPECT_EQ(summary.calibration_samples, 4 * 16);
+    EXPECT_GE(summary.seconds, 0.0);
   }
-  EXPECT_EQ(model[1], relu) << "a ReLU has nothing to quantize";
-  EXPECT_EQ(summary.quantized_layers, (std::vector<std::string>{"0", "2", "4"}));
-  EXPECT_TRUE(summary.skipped_layers.empty());
-  EXPECT_EQ(summary.calibration_batches, 4);
-  EXPECT_EQ(summary.calibration_samples, 4 * 16);
-  EXPECT_GE(summary.seconds, 0.0);
 }
 
 TEST(QuantizeModel, SkipLayersAreLeftInFP32) {
@@ -221,9 +234,10 @@ TEST(QuantizeModel, BadModelsAndBatchesAreRejected) {
 TEST(AnalyzeModelSizes, MilestoneMLPMatchesTheByteFormula) {
   // FP32 784-256-128-10: 4 · (784·256 + 256 + 256·128 + 128 + 128·10 + 10) = 4 · 235,146 = 940,584 bytes.
   // Static per-channel, each Linear N·K + 12·N + 8 (int8 W; float scale, int32 zero point and bias per
-  // output; input scale + zero point):
-  //   784·256 + 12·256 + 8 = 203,784    256·128 + 12·128 + 8 = 34,312    128·10 + 12·10 + 8 = 1,408
-  //   total 239,504, ratio 940,584 / 239,504.
+  // output; input scale + zero point), + 8 for the output scale and zero point of the two layers that
+  // hand uint8 to the next (the integer pipeline):
+  //   784·256 + 12·256 + 16 = 203,792    256·128 + 12·128 + 16 = 34,320    128·10 + 12·10 + 8 = 1,408
+  //   total 239,520, ratio 940,584 / 239,520.
   Generator generator(1553);
   Sequential model(Linear(784, 256, true, generator), ReLU(), Linear(256, 128, true, generator), ReLU(),
                    Linear(128, 10, true, generator));
@@ -231,12 +245,12 @@ TEST(AnalyzeModelSizes, MilestoneMLPMatchesTheByteFormula) {
   quantize_model(model, random_batches(1, 8, 784, 1554));
   const SizeReport report = analyze_model_sizes(*fp32, model);
   EXPECT_EQ(report.original_bytes, 940584);
-  EXPECT_EQ(report.quantized_bytes, 239504);
-  EXPECT_DOUBLE_EQ(report.compression_ratio, 940584.0 / 239504.0);
+  EXPECT_EQ(report.quantized_bytes, 239520);
+  EXPECT_DOUBLE_EQ(report.compression_ratio, 940584.0 / 239520.0);
   ASSERT_EQ(report.layers.size(), 3u) << "ReLUs store nothing and get no row";
   const std::vector<std::string> names = {"0", "2", "4"};
   const std::vector<int64_t> original = {4 * (784 * 256 + 256), 4 * (256 * 128 + 128), 4 * (128 * 10 + 10)};
-  const std::vector<int64_t> quantized = {203784, 34312, 1408};
+  const std::vector<int64_t> quantized = {203792, 34320, 1408};
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(report.layers[i].name, names[i]);
     EXPECT_EQ(report.layers[i].original_kind, "Linear");
@@ -246,12 +260,13 @@ TEST(AnalyzeModelSizes, MilestoneMLPMatchesTheByteFormula) {
   }
   const std::string table = report.to_string();
   EXPECT_NE(table.find("803,840"), std::string::npos) << table;
-  EXPECT_NE(table.find("203,784"), std::string::npos) << table;
-  EXPECT_NE(table.find("3.93x"), std::string::npos) << table;  // 940,584 / 239,504 = 3.927
+  EXPECT_NE(table.find("203,792"), std::string::npos) << table;
+  EXPECT_NE(table.find("3.93x"), std::string::npos) << table;  // 940,584 / 239,520 = 3.927
 }
 
 TEST(AnalyzeModelSizes, SkippedLayerKeepsItsFP32Bytes) {
-  // As above with layer 4 kept in FP32: 203,784 + 34,312 + 4·(128·10 + 10) = 243,256 bytes.
+  // As above with layer 4 kept in FP32: layer 0 hands uint8 to layer 2 (203,792), layer 2 returns float32
+  // to the FP32 Linear (34,312), which keeps its 4·(128·10 + 10) = 5,160: 243,264 bytes.
   Generator generator(1555);
   Sequential model(Linear(784, 256, true, generator), ReLU(), Linear(256, 128, true, generator), ReLU(),
                    Linear(128, 10, true, generator));
@@ -260,7 +275,7 @@ TEST(AnalyzeModelSizes, SkippedLayerKeepsItsFP32Bytes) {
   config.skip_layers = {"4"};
   quantize_model(model, random_batches(1, 4, 784, 1556), config);
   const SizeReport report = analyze_model_sizes(*fp32, model);
-  EXPECT_EQ(report.quantized_bytes, 243256);
+  EXPECT_EQ(report.quantized_bytes, 243264);
   EXPECT_EQ(report.layers[2].quantized_kind, "Linear");
   EXPECT_EQ(report.layers[2].quantized_bytes, report.layers[2].original_bytes);
 }
