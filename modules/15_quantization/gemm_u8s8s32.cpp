@@ -197,13 +197,6 @@ PackedWeightsS8 pack_weights_s8(const Tensor& w, const std::vector<int32_t>& w_z
 
 namespace {
 
-// The SIMD translation units are built only for x86-64 (they use its intrinsics).
-#if defined(__x86_64__) || defined(_M_X64)
-constexpr bool kSimdBuilt = true;
-#else
-constexpr bool kSimdBuilt = false;
-#endif
-
 constexpr KernelIsa kBestFirst[] = {KernelIsa::Avx512Vnni, KernelIsa::Avx2, KernelIsa::Scalar};
 
 KernelIsa best_supported(const CpuFeatures& cpu) {
@@ -236,9 +229,9 @@ const char* kernel_isa_name(KernelIsa isa) {
 bool kernel_isa_supported(KernelIsa isa, const CpuFeatures& cpu) {
   switch (isa) {
     case KernelIsa::Avx512Vnni:
-      return kSimdBuilt && cpu.avx512() && cpu.avx512vnni;
+      return kX86SimdBuilt && cpu.avx512() && cpu.avx512vnni;
     case KernelIsa::Avx2:
-      return kSimdBuilt && cpu.avx2 && cpu.fma;  // the AVX2 unit is compiled with -mavx2 -mfma
+      return kX86SimdBuilt && cpu.avx2 && cpu.fma;  // the AVX2 unit is compiled with -mavx2 -mfma
     case KernelIsa::Scalar:
       break;
   }

@@ -28,6 +28,14 @@ struct CpuFeatures {
   bool avx512() const { return avx512f && avx512bw && avx512dq && avx512vl; }
 };
 
+// True when this build contains the x86-64 SIMD translation units (their
+// intrinsics exist only there); a kernel's dispatch checks it before the CPU's flags.
+#if defined(__x86_64__) || defined(_M_X64)
+inline constexpr bool kX86SimdBuilt = true;
+#else
+inline constexpr bool kX86SimdBuilt = false;
+#endif
+
 const CpuFeatures& cpu_features();  // detected once, cached
 std::string cpu_summary();          // "AuthenticAMD family 26: avx2 fma f16c avx512 vnni bf16"
 

@@ -112,23 +112,14 @@ void bfloat16_to_float32_ref(const uint16_t* x, int64_t n, float* y) {
 
 // ---- dispatch ----------------------------------------------------------------------------------
 
-namespace {
-// The SIMD translation units are built only for x86-64 (they use its intrinsics).
-#if defined(__x86_64__) || defined(_M_X64)
-constexpr bool kSimdBuilt = true;
-#else
-constexpr bool kSimdBuilt = false;
-#endif
-}  // namespace
-
 bool half_f16c_supported() {
   const CpuFeatures& cpu = cpu_features();
-  return kSimdBuilt && cpu.avx2 && cpu.f16c;
+  return kX86SimdBuilt && cpu.avx2 && cpu.f16c;
 }
 
 bool half_avx512bf16_supported() {
   const CpuFeatures& cpu = cpu_features();
-  return kSimdBuilt && cpu.avx512() && cpu.avx512bf16;
+  return kX86SimdBuilt && cpu.avx512() && cpu.avx512bf16;
 }
 
 HalfKernels half_kernels_for(KernelIsa isa) {
