@@ -46,9 +46,18 @@ EpochStats Trainer::train_epoch(DataLoader& train_loader) {
     logits = model_(batch.inputs);
     loss = loss_(logits, batch.labels);
     optimizer_.zero_grad();
-    loss.backward();
-    optimizer_.step();
     // END SOLUTION
+    if (options_.step_hooks != nullptr) {
+      // Mixed precision: backward from the scaled loss; the hook unscales the
+      // gradients and may skip the step (an overflow). The loss reported stays unscaled.
+      options_.step_hooks->scale_loss(loss).backward();
+      if (options_.step_hooks->before_step()) optimizer_.step();
+    } else {
+      // BEGIN SOLUTION
+      loss.backward();
+      optimizer_.step();
+      // END SOLUTION
+    }
     const int64_t batch_size = batch.size();
     loss_sum += static_cast<double>(loss.item()) * static_cast<double>(batch_size);
     correct += count_correct(logits, batch.labels);

@@ -59,6 +59,16 @@ struct EpochStats {
   double samples_per_second = 0.0;
 };
 
+// Optional hooks around each optimizer step — how module 15's mixed-precision
+// training adds dynamic loss scaling (mixed_precision.hpp) without a second loop.
+struct TrainStepHooks {
+  virtual ~TrainStepHooks() = default;
+  // The tensor backward() starts from, instead of the loss itself.
+  virtual Tensor scale_loss(const Tensor& loss) { return loss; }
+  // Called after backward(); returning false skips optimizer.step() for this batch.
+  virtual bool before_step() { return true; }
+};
+
 struct TrainerOptions {
   // Where the per-epoch summary lines go; nullptr = nowhere.
   std::FILE* log = stdout;
@@ -67,6 +77,8 @@ struct TrainerOptions {
   // If set, fit() calls optimizer.set_learning_rate(schedule(e)) before training
   // epoch e (0-based, counted over the whole history): e.g. a CosineSchedule.
   std::function<float(int64_t)> learning_rate_schedule;
+  // Not owned; must outlive the trainer. nullptr: backward() on the loss, then step().
+  TrainStepHooks* step_hooks = nullptr;
 };
 
 class Trainer {

@@ -22,9 +22,17 @@
 #include <vector>
 
 #include "tinytorch/perf/accuracy_validator.hpp"
+#include "tinytorch/perf/fake_quantize.hpp"
+#include "tinytorch/perf/half_linear.hpp"
+#include "tinytorch/perf/half_precision.hpp"
 #include "tinytorch/perf/histogram_observers.hpp"
+#include "tinytorch/perf/int4_linear.hpp"
+#include "tinytorch/perf/int4_weights.hpp"
 #include "tinytorch/perf/integer_matmul.hpp"
+#include "tinytorch/perf/mixed_bit.hpp"
+#include "tinytorch/perf/mixed_precision.hpp"
 #include "tinytorch/perf/observer.hpp"
+#include "tinytorch/perf/qat.hpp"
 #include "tinytorch/perf/qparams.hpp"
 #include "tinytorch/perf/quant_config.hpp"
 #include "tinytorch/perf/quantize.hpp"
