@@ -37,7 +37,7 @@ tinytorch_module(14_profiling
   CHECKS checks.cpp
   TESTS test_parameter_count.cpp test_flop_count.cpp test_layer_counter.cpp test_latency.cpp test_memory.cpp test_report.cpp test_scope_timer.cpp test_scope_timer_disabled.cpp)
 tinytorch_module(15_quantization
-  LIBRARY_SOURCES perf/quantization.cpp perf/qparams.cpp perf/quantize.cpp perf/observer.cpp perf/histogram_observers.cpp perf/quant_config.cpp perf/integer_matmul.cpp perf/gemm_u8s8s32.cpp perf/requantize.cpp perf/quantize_kernels.cpp perf/quantized_linear.cpp perf/quantize_model.cpp perf/accuracy_validator.cpp perf/quantized_model_io.cpp perf/fake_quantize.cpp perf/half_precision.cpp perf/int4_weights.cpp perf/int4_linear.cpp perf/half_linear.cpp perf/mixed_precision.cpp perf/qat.cpp perf/mixed_bit.cpp
+  LIBRARY_SOURCES perf/quantization.cpp perf/qparams.cpp perf/quantize.cpp perf/observer.cpp perf/histogram_observers.cpp perf/quant_config.cpp perf/integer_matmul.cpp perf/gemm_u8s8s32.cpp perf/requantize.cpp perf/quantize_kernels.cpp perf/quantized_linear.cpp perf/layer_selection.cpp perf/quantize_model.cpp perf/accuracy_validator.cpp perf/quantized_model_io.cpp perf/fake_quantize.cpp perf/half_precision.cpp perf/weight_only_matmul.cpp perf/int4_weights.cpp perf/int4_linear.cpp perf/half_linear.cpp perf/mixed_precision.cpp perf/qat.cpp perf/mixed_bit.cpp
   ISA_SOURCES perf/gemm_u8s8s32_avx2.cpp=avx2 perf/gemm_u8s8s32_avx512vnni.cpp=avx512vnni perf/quantize_kernels_avx2.cpp=avx2 perf/quantize_kernels_avx512.cpp=avx512 perf/half_precision_f16c.cpp=avx2 perf/half_precision_avx512bf16.cpp=avx512bf16 perf/int4_linear_avx2.cpp=avx2 perf/int4_linear_avx512.cpp=avx512 perf/half_linear_avx2.cpp=avx2 perf/half_linear_avx512.cpp=avx512
   CHECKS checks.cpp
   TESTS test_qparams.cpp test_quantize.cpp test_observers.cpp test_histogram_observers.cpp test_entropy_calibration.cpp test_quant_config.cpp test_integer_matmul.cpp test_gemm_u8s8s32.cpp test_requantize.cpp test_quantize_kernels.cpp test_integer_pipeline.cpp test_quantized_linear.cpp test_quantize_model.cpp test_accuracy_validator.cpp test_quantizer.cpp test_quantized_model_io.cpp test_fashion_mnist_ptq.cpp test_fake_quantize.cpp test_half_precision.cpp test_int4_weights.cpp test_int4_linear.cpp test_half_linear.cpp test_mixed_precision.cpp test_qat.cpp test_mixed_bit.cpp)
@@ -45,5 +45,5 @@ tinytorch_milestone(03_1986_mlp
   SOURCES main.cpp
   CHECK_ARGS --quick --json check.json)
 tinytorch_milestone(06_2018_mlperf
-  SOURCES main.cpp
+  SOURCES main.cpp fp32_baseline.cpp runs.cpp training_precision.cpp results.cpp calibration_histogram.cpp svg_chart.cpp report.cpp
   CHECK_ARGS --quick --json check.json)

@@ -33,6 +33,10 @@ int milestone_run_command(const Workspace& ws, const std::string& spelled_id,
 
 int module_status_command(const Workspace& ws);
 
+// Writes docs/modules/*.md from the manifests (docs.hpp); with `check`, writes nothing
+// and returns 1 when a page is out of date or stale.
+int docs_command(const Workspace& ws, bool check);
+
 // --- shared by the commands (cmd_common.cpp) ---
 
 // Exactly one of "names" and --all must be given (UsageError otherwise).

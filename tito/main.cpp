@@ -33,6 +33,7 @@ constexpr const char* kFooter =
     "  tito test --all                every module in order, then tito's own tests\n"
     "  tito milestone run 03 --epochs 2\n"
     "  tito module status\n"
+    "  tito docs --check              exit 1 if docs/modules/ is out of date (CI)\n"
     "\nExit codes: 0 ok, 1 a check, build or test failed, 2 usage or manifest error.";
 
 // The process arguments split at the first "--": what CLI11 parses, and what
@@ -65,6 +66,8 @@ struct Cli {
   CLI::App* milestone_list_cmd = nullptr;
   CLI::App* milestone_run_cmd = nullptr;
   CLI::App* module_status_cmd = nullptr;
+  CLI::App* docs_cmd = nullptr;
+  bool docs_check = false;
 };
 
 void add_export_command(CLI::App& app, Cli& cli) {
@@ -120,6 +123,16 @@ void add_module_commands(CLI::App& app, Cli& cli) {
       module->add_subcommand("status", "Table of modules: exported, in sync, last 'tito test' result");
 }
 
+void add_docs_command(CLI::App& app, Cli& cli) {
+  cli.docs_cmd = app.add_subcommand("docs", "Write docs/modules/*.md from module.yaml and ABOUT.md");
+  cli.docs_cmd->footer(
+      "\nOne page per module (its summary, prerequisites, the lesson's sections linked into ABOUT.md, exported\n"
+      "files, tests, milestones) and docs/modules/README.md listing every module and milestone. The pages are\n"
+      "generated: edit module.yaml or ABOUT.md, then run 'tito docs'.\n"
+      "\nExamples:\n  tito docs\n  tito docs --check   (CI: exit 1 and list every page out of date)");
+  cli.docs_cmd->add_flag("--check", cli.docs_check, "write nothing; exit 1 if a page is out of date");
+}
+
 // CLI11 reports an unknown first word as "A subcommand is required"; say what it is instead.
 void reject_unknown_command(const CLI::App& app, const SplitArguments& arguments) {
   const std::string& first = arguments.for_tito.at(1);
@@ -138,6 +151,7 @@ int run_chosen_command(const Cli& cli, const SplitArguments& arguments) {
   }
   const tito::Workspace ws = tito::locate_workspace();
   if (cli.export_cmd->parsed()) return tito::export_command(ws, cli.export_options);
+  if (cli.docs_cmd->parsed()) return tito::docs_command(ws, cli.docs_check);
   if (cli.test_cmd->parsed()) return tito::test_command(ws, cli.test_options);
   if (cli.milestone_list_cmd->parsed()) return tito::milestone_list_command(ws);
   if (cli.module_status_cmd->parsed()) return tito::module_status_command(ws);
@@ -158,6 +172,7 @@ int main(int argc, char** argv) {
   add_test_command(app, cli);
   add_milestone_commands(app, cli);
   add_module_commands(app, cli);
+  add_docs_command(app, cli);
 
   const SplitArguments arguments = split_at_separator(argc, argv);
   if (arguments.for_tito.size() <= 1) {

@@ -1,351 +1,210 @@
-// main.cpp — Milestone 06 (2018): one trained MLP, quantized every way.
+// main.cpp — Milestone 06 (2018): one trained MLP, made smaller every way module 15 knows.
 //
 // Jacob et al., "Quantization and Training of Neural Networks for Efficient
 // Integer-Arithmetic-Only Inference" (CVPR 2018) made 8-bit integer inference
 // the way networks are deployed; MLPerf Inference (2019) measures it. This
-// program takes the Fashion-MNIST MLP of milestone 03 and quantizes it with
-// every choice module 15 offers, printing for each: test accuracy, the change
-// from FP32 in percentage points, and the size of the saved file.
+// program takes the Fashion-MNIST MLP of milestone 03 (or trains it) and turns it
+// into every form of runs.hpp — post-training INT8 (dynamic; static with five
+// calibration methods, per tensor and per channel), QAT INT8, INT4 weight-only
+// (post-training and QAT), a mixed INT4/INT8 model under a 6-bit budget, FP16 and
+// BF16 weights — printing for each: test accuracy and its change from FP32, the
+// saved file's bytes, and the latency at batch 1, 64 and 1024 with the speedup.
 //
-//   FP32                                   the trained model
-//   dynamic  × {per-tensor, per-channel}   activations quantized per batch at run time
-//   static   × {minmax, moving_average, percentile, entropy, mse}
-//            × {per-tensor, per-channel}   activations fixed by calibration
-//
-// The model: models/03_1986_mlp.safetensors when milestone 03 has saved it,
-// otherwise it is trained here with milestone 03's recipe (Adam 1e-3, cosine,
-// batch 64, 10 epochs). Calibration uses 32 batches of 64 training images.
-//
-//   milestone_06_2018_mlperf                   the full comparison
-//   milestone_06_2018_mlperf --config my.yaml  one extra run from a config file
-//   milestone_06_2018_mlperf --quick --json r.json   the CTest check (small model, 2,000 test images)
+//   milestone_06_2018_mlperf                   the comparison (the model of milestone 03, or trained here): ~30 s
+//   milestone_06_2018_mlperf --full            the long version (retrained model, more runs and timings)
+//   milestone_06_2018_mlperf --json r.json --report out/   ... and the results as JSON, Markdown and SVG figures
+//   milestone_06_2018_mlperf --report DIR      ... and a Markdown report with SVG figures (report.hpp)
+//   milestone_06_2018_mlperf --config my.yaml  one extra run from a quantization config
+//   milestone_06_2018_mlperf --quick --json r.json   the CTest check (1-epoch model, 2,000 test images)
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
-#include "tinytorch/core/activation_layers.hpp"
-#include "tinytorch/core/adam.hpp"
-#include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/blas.hpp"
 #include "tinytorch/core/cpu_features.hpp"
-#include "tinytorch/core/linear.hpp"
-#include "tinytorch/core/lr_schedule.hpp"
-#include "tinytorch/core/metrics.hpp"
-#include "tinytorch/core/random.hpp"
-#include "tinytorch/core/sequential.hpp"
-#include "tinytorch/core/trainer.hpp"
-#include "tinytorch/data/dataloader.hpp"
-#include "tinytorch/data/fashion_mnist.hpp"
 #include "tinytorch/io/model_io.hpp"
 #include "tinytorch/perf/quantization.hpp"
 
+#include "calibration_histogram.hpp"
+#include "fp32_baseline.hpp"
+#include "report.hpp"
+#include "results.hpp"
+#include "runs.hpp"
+#include "training_precision.hpp"
+
 using namespace tinytorch;
+using namespace milestone06;
 
 namespace {
 
-constexpr int64_t kQuickTrainExamples = 10000;
-constexpr int64_t kQuickTestExamples = 2000;
 constexpr int64_t kEvalBatchSize = 1000;
 constexpr int64_t kCalibrationBatchSize = 64;
-// The goals of issue 4, checked on every run that is not --quick.
-constexpr double kGoalDropPoints = 0.5;  // best static per-channel INT8 vs FP32
-constexpr double kGoalSizeRatio = 0.26;  // INT8 file / FP32 file
-// --quick trains for one epoch and tests on 2,000 images (one image = 0.05
-// points), so its check allows twice the drop.
-constexpr double kQuickDropPoints = 1.0;
+constexpr int64_t kProbeImages = 256;
+// The mixed-bit assignment is chosen on the last training images (never on the test set).
+constexpr int64_t kSelectionImages = 5000;
+constexpr int64_t kQuickSelectionImages = 2000;
 
 struct Options {
   std::string model_path = "models/03_1986_mlp.safetensors";
   std::string out_dir = "models/06_2018_mlperf";
-  std::string config_path;
   std::string data_dir;
   std::string json_path;
+  std::string report_dir;
   int64_t epochs = 10;
-  int64_t calibration_batches = 32;
   uint64_t seed = 42;
   bool quick = false;
   bool retrain = false;
+  RunPlan plan;
 };
 
-struct Data {
-  TensorDataset train, test;
-};
-
-Data load_data(const Options& options) {
-  Data data{load_fashion_mnist(options.data_dir, "train", PixelScale::UnitRange),
-            load_fashion_mnist(options.data_dir, "test", PixelScale::UnitRange)};
-  if (options.quick) {
-    data.train = data.train.slice(0, kQuickTrainExamples);
-    data.test = data.test.slice(0, kQuickTestExamples);
-  }
-  return data;
-}
-
-Sequential make_mlp() { return Sequential(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10)); }
-
-// Milestone 03's recipe: Adam lr 1e-3 with cosine decay, batch 64.
-void train(Sequential& model, const Data& data, int64_t epochs, uint64_t seed) {
-  Adam optimizer(model.parameters(), 1e-3f);
-  TrainerOptions trainer_options;
-  trainer_options.learning_rate_schedule = CosineSchedule(1e-3f, epochs);
-  Trainer trainer(model, optimizer, {}, trainer_options);
-  DataLoader train_loader(data.train, 64, /*shuffle=*/true, seed);
-  trainer.fit(train_loader, epochs);
-}
-
-// The FP32 model: milestone 03's file, or trained now (and then saved there).
-Sequential fp32_model(const Options& options, const Data& data, std::string& origin) {
-  manual_seed(options.seed);
-  Sequential model = make_mlp();
-  if (!options.quick && !options.retrain && std::filesystem::exists(options.model_path)) {
-    load_model(model, options.model_path);
-    origin = "loaded " + options.model_path + " (milestone 03)";
-    return model;
-  }
-  const int64_t epochs = options.quick ? 1 : options.epochs;
-  std::printf("training the FP32 MLP: %lld epoch%s on %lld images\n", static_cast<long long>(epochs),
-              epochs == 1 ? "" : "s", static_cast<long long>(data.train.size()));
-  train(model, data, epochs, options.seed);
-  origin = "trained here, " + std::to_string(epochs) + " epoch(s)";
-  if (!options.quick) {
-    save_model(model, options.model_path);
-    origin += ", saved to " + options.model_path;
-  }
-  return model;
-}
-
-// Fraction of the loader's examples whose argmax logit is the label.
-double test_accuracy(Module& model, DataLoader& loader) {
-  NoGradGuard no_grad;
-  double correct = 0.0;
-  int64_t examples = 0;
+std::vector<Tensor> first_batches(DataLoader& loader, int64_t count) {
+  std::vector<Tensor> batches;
   for (const Batch& batch : loader) {
-    correct += accuracy(model.forward(batch.inputs), batch.labels) * static_cast<double>(batch.labels.numel());
-    examples += batch.labels.numel();
+    if (static_cast<int64_t>(batches.size()) == count) break;
+    batches.push_back(batch.inputs);
   }
-  return correct / static_cast<double>(examples);
+  return batches;
 }
 
-// ---- the runs ------------------------------------------------------------------------------
-
-struct Run {
-  std::string name;
-  QuantConfig config;
-};
-
-QuantConfig make_config(QuantMode mode, bool per_channel, CalibrationMethod method, int64_t calibration_batches) {
-  QuantConfig config;
-  config.mode = mode;
-  config.weights.per_channel = per_channel;
-  config.calibration.method = method;
-  config.calibration.max_batches = calibration_batches;
-  return config;
-}
-
-std::vector<Run> every_run(const Options& options) {
-  std::vector<Run> runs;
-  for (bool per_channel : {false, true}) {
-    runs.push_back({"", make_config(QuantMode::Dynamic, per_channel, CalibrationMethod::MinMax, 0)});
-  }
-  for (CalibrationMethod method : {CalibrationMethod::MinMax, CalibrationMethod::MovingAverage,
-                                   CalibrationMethod::Percentile, CalibrationMethod::Entropy, CalibrationMethod::MSE}) {
-    for (bool per_channel : {false, true}) {
-      runs.push_back({"", make_config(QuantMode::Static, per_channel, method, options.calibration_batches)});
-    }
-  }
-  if (!options.config_path.empty()) runs.push_back({"", load_quant_config(options.config_path)});
-  for (Run& run : runs) run.name = run.config.short_name();
-  return runs;
-}
-
-struct Result {
-  std::string name;
-  QuantConfig config;
-  double accuracy = 0.0;
-  double drop_points = 0.0;
-  int64_t file_bytes = 0;
-  double size_ratio = 0.0;
-  std::string worst_layer;
-  double worst_layer_sqnr_db = 0.0;
-  bool reload_identical = false;
-  double seconds = 0.0;
-  std::string validation_report;  // the validator's accuracy and per-layer SQNR table
-};
-
-// Quantizes a copy of the model, evaluates it, saves it, and checks that the
-// file loads back into a model that computes exactly the same outputs.
-Result evaluate_run(const Run& run, Sequential& model, DataLoader& calibration_loader, DataLoader& test_loader,
-                    const Tensor& probe, const std::string& out_dir, int64_t fp32_bytes) {
-  const auto start = std::chrono::steady_clock::now();
-  auto quantized = std::dynamic_pointer_cast<Sequential>(model.clone());
-  quantize_model(*quantized, calibration_loader, run.config);
-  const ValidationReport report = validate_quantized_model(model, *quantized, test_loader);
-
-  std::string file = run.name;
-  for (char& c : file) c = (c == '/') ? '_' : c;
-  const std::string path = out_dir + "/" + file + ".safetensors";
-  Result result;
-  result.name = run.name;
-  result.config = run.config;
-  result.accuracy = report.quantized_accuracy;
-  result.drop_points = report.accuracy_drop_points;
-  result.file_bytes = save_quantized_model(*quantized, path, run.config);
-  result.size_ratio = static_cast<double>(result.file_bytes) / static_cast<double>(fp32_bytes);
-  result.worst_layer = report.worst_layer;
-  result.validation_report = report.to_string();
-  for (const LayerSQNR& layer : report.layers) {
-    if (layer.worst) result.worst_layer_sqnr_db = layer.isolated_db;
-  }
-  // Reload and compare outputs bit for bit on the first test batch.
-  const LoadedQuantizedModel loaded = load_quantized_model(path);
-  NoGradGuard no_grad;
-  result.reload_identical = quantized->forward(probe).to_vector() == loaded.model->forward(probe).to_vector();
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return result;
-}
-
-std::string fmt_db(double db) {
-  if (std::isinf(db)) return "exact";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f dB", db);
-  return text;
-}
-
-// ---- reporting -------------------------------------------------------------------------------
-
-void print_table(double fp32_accuracy, int64_t fp32_bytes, const std::vector<Result>& results) {
-  std::printf("\n%-34s %9s %8s %11s %7s  %-22s %s\n", "run", "accuracy", "change", "file bytes", "size",
-              "worst layer (SQNR)", "reload");
-  std::printf("%-34s %8.2f%% %8s %11lld %6.1f%%  %-22s %s\n", "fp32", 100.0 * fp32_accuracy, "",
-              static_cast<long long>(fp32_bytes), 100.0, "", "");
-  for (const Result& r : results) {
-    const std::string worst =
-        r.worst_layer.empty() ? "-" : "layer " + r.worst_layer + " (" + fmt_db(r.worst_layer_sqnr_db) + ")";
-    const double change = 0.0 - r.drop_points;  // 0 − 0 is +0, so no "-0.00"
-    std::printf("%-34s %8.2f%% %+7.2f %11lld %6.1f%%  %-22s %s\n", r.name.c_str(), 100.0 * r.accuracy, change, static_cast<long long>(r.file_bytes), 100.0 * r.size_ratio, worst.c_str(),
-                r.reload_identical ? "identical" : "DIFFERS");
-  }
-  std::printf("(change: percentage points vs FP32; size: file bytes / FP32 file bytes; reload: outputs of the\n"
-              " model loaded from its file vs the model in memory, bit for bit)\n");
-}
-
-nlohmann::json to_json(double fp32_accuracy, int64_t fp32_bytes, const std::vector<Result>& results,
-                       const Options& options, const std::string& origin, int64_t test_examples) {
-  nlohmann::json runs = nlohmann::json::array();
-  for (const Result& r : results) {
-    runs.push_back({{"name", r.name},
-                    {"mode", to_string(r.config.mode)},
-                    {"weights", r.config.weights.per_channel ? "per_channel" : "per_tensor"},
-                    {"calibration", r.config.mode == QuantMode::Static ? to_string(r.config.calibration.method) : ""},
-                    {"accuracy", r.accuracy},
-                    {"change_points", 0.0 - r.drop_points},
-                    {"bytes", r.file_bytes},
-                    {"size_ratio", r.size_ratio},
-                    {"worst_layer", r.worst_layer},
-                    {"worst_layer_sqnr_db", std::isfinite(r.worst_layer_sqnr_db) ? r.worst_layer_sqnr_db : -1.0},
-                    {"reload_identical", r.reload_identical},
-                    {"seconds", r.seconds}});
-  }
-  return {{"fp32", {{"accuracy", fp32_accuracy}, {"bytes", fp32_bytes}, {"model", origin}}},
-          {"runs", runs},
-          {"test_examples", test_examples},
-          {"quick", options.quick},
-          {"seed", options.seed}};
-}
-
-void write_json(const std::string& path, const nlohmann::json& report) {
-  std::ofstream out(path);
-  out << report.dump(2) << "\n";
-  if (!out) throw FileError("milestone 06: cannot write the JSON report to " + path);
-}
-
-// The best static per-channel run must keep accuracy (drop <= limit) and be
-// small (file <= 26 % of FP32); every saved model must reload identically.
-bool check_goals(const std::vector<Result>& results, double drop_limit) {
-  const Result* best = nullptr;
-  bool all_reload = true;
-  for (const Result& r : results) {
-    all_reload = all_reload && r.reload_identical;
-    if (r.config.mode != QuantMode::Static || !r.config.weights.per_channel) continue;
-    if (best == nullptr || r.drop_points < best->drop_points) best = &r;
-  }
-  if (best == nullptr) return false;
-  const bool accurate = best->drop_points <= drop_limit;
-  const bool small = best->size_ratio <= kGoalSizeRatio;
-  std::printf("\ngoal: best static per-channel INT8 (%s) changes accuracy by %+.2f points (limit -%.1f): %s\n",
-              best->name.c_str(), 0.0 - best->drop_points, drop_limit, accurate ? "met" : "NOT met");
-  std::printf("goal: its file is %.1f%% of the FP32 file (limit %.0f%%): %s\n", 100.0 * best->size_ratio,
-              100.0 * kGoalSizeRatio, small ? "met" : "NOT met");
-  std::printf("every quantized file reloads to bit-identical outputs: %s\n", all_reload ? "yes" : "NO");
-  std::printf("\nper-layer view of %s:\n%s", best->name.c_str(), best->validation_report.c_str());
-  return accurate && small && all_reload;
-}
-
-int run(const Options& options) {
+int run(Options options) {
   blas_set_num_threads(1);
-  std::printf("TinyTorch milestone 06 — 2018: INT8 inference, one MLP quantized every way\n");
-  std::printf("  BLAS: %s\n  CPU:  %s\n", blas_summary().c_str(), cpu_summary().c_str());
-  const Data data = load_data(options);
-  std::string origin;
-  Sequential model = fp32_model(options, data, origin);
-  model.eval();
-  std::printf("  model: %s\n  test: %lld images%s\n", origin.c_str(), static_cast<long long>(data.test.size()),
+  set_gemm_threads(1);
+  std::printf("TinyTorch milestone 06 — 2018: one MLP, quantized every way\n");
+  std::printf("  BLAS: %s\n  CPU:  %s\n  INT8 GEMM: %s\n", blas_summary().c_str(), cpu_summary().c_str(),
+              gemm_kernel_name(active_kernel_isa()));
+  const Data data = load_data(options.data_dir, options.quick);
+  Fp32Model fp32 = fp32_model(data, options.model_path, options.quick ? 1 : options.epochs, options.seed,
+                              options.retrain || options.quick, /*save=*/!options.quick);
+  fp32.model.eval();
+  std::printf("  model: %s\n  test: %lld images%s\n", fp32.origin.c_str(), static_cast<long long>(data.test.size()),
               options.quick ? "  (--quick)" : "");
 
   std::filesystem::create_directories(options.out_dir);
-  const int64_t fp32_bytes = save_model(model, options.out_dir + "/fp32.safetensors");
   DataLoader test_loader(data.test, kEvalBatchSize);
   DataLoader calibration_loader(data.train, kCalibrationBatchSize, /*shuffle=*/true, options.seed);
-  const double fp32_accuracy = test_accuracy(model, test_loader);
-  const Tensor probe = data.test.features().slice_rows(0, std::min<int64_t>(256, data.test.size()));
 
-  std::vector<Result> results;
-  const std::vector<Run> runs = every_run(options);
+  Baseline baseline;
+  baseline.origin = fp32.origin;
+  baseline.test_examples = data.test.size();
+  baseline.bytes = save_model(fp32.model, options.out_dir + "/fp32.safetensors");
+  baseline.accuracy = test_accuracy(fp32.model, test_loader);
+  baseline.latency_us = measure_latencies(fp32.model, data.test.features(), options.plan);
+
+  RunContext context;
+  context.fp32 = &fp32.model;
+  context.data = &data;
+  context.calibration_loader = &calibration_loader;
+  context.test_loader = &test_loader;
+  context.calibration_batches = first_batches(calibration_loader, options.plan.calibration_batches);
+  context.plan = options.plan;
+  context.seed = options.seed;
+  context.out_dir = options.out_dir;
+  context.probe = data.test.features().slice_rows(0, std::min<int64_t>(kProbeImages, data.test.size()));
+
+  // Sensitivity of each layer to INT4 and INT8, measured on held-out training images.
+  const int64_t selection = std::min(options.quick ? kQuickSelectionImages : kSelectionImages, data.train.size());
+  const TensorDataset selection_set = data.train.slice(data.train.size() - selection, data.train.size());
+  DataLoader selection_loader(selection_set, kEvalBatchSize);
+  std::printf("\nsensitivity of each layer (chosen on the last %lld training images):\n",
+              static_cast<long long>(selection));
+  MixedBitOptions mixed_options;
+  mixed_options.int8.calibration.max_batches = options.plan.calibration_batches;
+  const SensitivityReport sensitivity =
+      analyze_sensitivity(fp32.model, context.calibration_batches, selection_loader, mixed_options, stdout);
+  std::printf("%s", sensitivity.to_string().c_str());
+  context.sensitivity = &sensitivity;
+
+  // What calibration sees at one layer's input, and where each method clips it (figure 3 of the report).
+  const CalibrationHistogram histogram = calibration_histogram(fp32.model, context.calibration_batches);
+  std::printf("\nclip thresholds of layer %s's input (%lld values, %.1f%% exactly 0):",
+              histogram.layer.c_str(), static_cast<long long>(histogram.values), 100.0 * histogram.zero_fraction);
+  for (const ClipThreshold& threshold : histogram.thresholds) {
+    std::printf(" %s %.3f (clips %.4f%%)", threshold.method.c_str(), threshold.value,
+                100.0 * threshold.clipped_fraction);
+  }
+  std::printf("\n");
+
+  std::vector<RunResult> results;
+  const std::vector<RunSpec> runs = every_run(options.plan);
+  std::printf("\n");
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    std::printf("[%2zu/%zu] %-34s", i + 1, runs.size(), runs[i].name.c_str());
+    std::printf("[%2zu/%zu] %-33s", i + 1, runs.size(), runs[i].name.c_str());
     std::fflush(stdout);
-    results.push_back(evaluate_run(runs[i], model, calibration_loader, test_loader, probe, options.out_dir,
-                                   fp32_bytes));
+    results.push_back(evaluate_run(runs[i], context, baseline.accuracy, baseline.bytes, baseline.latency_us));
     std::printf(" %6.2f%%  (%.1f s)\n", 100.0 * results.back().accuracy, results.back().seconds);
   }
-  print_table(fp32_accuracy, fp32_bytes, results);
-  if (!options.json_path.empty()) {
-    write_json(options.json_path, to_json(fp32_accuracy, fp32_bytes, results, options, origin, data.test.size()));
+  print_table(baseline, results);
+
+  // Mixed-precision training: the same recipe and seed in FP32, BF16 and FP16.
+  const std::vector<PrecisionRun> training =
+      compare_training_precisions(data, options.quick ? 1 : options.epochs, options.seed, test_loader);
+  print_training_precisions(training);
+
+  std::vector<Goal> goals = check_goals(results, options.quick);
+  goals.push_back(training_precision_goal(training, options.quick));
+  // The JSON is the one source of the report: the table's rows plus the histogram, sensitivity and goals.
+  nlohmann::json report = to_json(baseline, results, options.quick, options.seed);
+  report["calibration_histogram"] = histogram.to_json();
+  report["training_precision"] = training_precisions_json(training);
+  report["host"] = {{"cpu", cpu_summary()}, {"blas", blas_summary()}, {"int8_gemm", gemm_kernel_name(active_kernel_isa())}};
+  report["sensitivity"] = nlohmann::json::parse(sensitivity.to_json());
+  report["goals"] = nlohmann::json::array();
+  for (const Goal& goal : goals) {
+    report["goals"].push_back({{"text", goal.text}, {"measured", goal.measured}, {"met", goal.met}});
   }
-  const bool met = check_goals(results, options.quick ? kQuickDropPoints : kGoalDropPoints);
-  return met ? 0 : 1;
+  if (!options.json_path.empty()) {
+    write_json(options.json_path, report);
+    std::printf("results written to %s\n", options.json_path.c_str());
+  }
+  if (!options.report_dir.empty()) {
+    write_report(options.report_dir, report);
+    std::printf("report written to %s/report.md\n", options.report_dir.c_str());
+  }
+  print_goals(goals);
+  const bool all_met = std::all_of(goals.begin(), goals.end(), [](const Goal& goal) { return goal.met; });
+  return all_met ? 0 : 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Options options;
-  CLI::App app{"Milestone 06 (2018): quantize the Fashion-MNIST MLP every way; compare accuracy and size with FP32"};
-  app.add_option("--model", options.model_path, "the FP32 model to quantize (trained and saved here if missing)");
+  CLI::App app{"Milestone 06 (2018): the Fashion-MNIST MLP quantized every way — accuracy, size and speed vs FP32"};
+  app.add_option("--model", options.model_path, "the FP32 model (trained and saved here if missing)");
   app.add_option("--out", options.out_dir, "folder for the FP32 and quantized model files");
-  app.add_option("--config", options.config_path, "one more run, from a quantization config (YAML)");
+  app.add_option("--config", options.plan.extra_config_path, "one more run, from a quantization config (YAML)");
   app.add_option("--data", options.data_dir, "folder with the Fashion-MNIST .gz files");
   app.add_option("--json", options.json_path, "write the results as JSON to this file");
+  app.add_option("--report", options.report_dir, "write report.md and SVG figures of the results to this folder");
   app.add_option("--epochs", options.epochs, "training epochs when the model is trained here")
       ->check(CLI::PositiveNumber);
-  app.add_option("--calibration-batches", options.calibration_batches,
+  app.add_option("--calibration-batches", options.plan.calibration_batches,
                  "batches of 64 training images that static calibration observes")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--latency-runs", options.plan.latency_runs, "timed forward passes per batch size")
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", options.seed, "seed for training and for the calibration sample");
   app.add_flag("--retrain", options.retrain, "train a fresh model even if the milestone-03 file exists");
+  app.add_flag("--full", options.plan.full,
+               "the long version: retrain the FP32 model here, add INT4 at group 64, QAT INT4 at group 128 and a "
+               "5-bit mixed model, and time 200 forward passes per batch size");
   app.add_flag("--quick", options.quick,
-               "1 epoch on 10,000 images, 2,000 test images; exit 1 if the best static per-channel run loses "
-               "more than 1 point (the CTest check)");
+               "1 epoch on 10,000 images, 2,000 test images, few timings; exit 1 if a goal is missed (the CTest check)");
   CLI11_PARSE(app, argc, argv);
+  if (options.quick && options.plan.full) {
+    std::fprintf(stderr, "milestone 06_2018_mlperf: --quick and --full exclude each other; choose one\n");
+    return 2;
+  }
+  if (options.quick) options.plan.latency_runs = std::min(options.plan.latency_runs, 5);
+  if (options.plan.full) {
+    options.retrain = true;
+    options.plan.latency_runs = std::max(options.plan.latency_runs, 200);
+  }
   try {
     return run(options);
   } catch (const std::exception& error) {

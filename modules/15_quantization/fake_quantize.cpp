@@ -33,30 +33,25 @@ struct FakeQuantizeBackward : Node {
 };
 
 // The indicator of (2) for every element of x (float32, finite; params already
-// checked by quantize()). Per channel, element i of the contiguous tensor
-// belongs to channel (i / inner) % channels, inner = the product of the sizes after the axis.
+// checked by quantize()).
 Tensor inside_range_mask(const Tensor& x, const QParams& params) {
   const Tensor input = x.contiguous();
   const QuantRange range = params.range();
-  int64_t channels = 1;
-  int64_t inner = 1;
-  if (params.per_channel()) {
-    channels = params.channels();
-    for (int64_t d = params.axis + 1; d < x.dim(); ++d) inner *= x.size(d);
-  }
   Tensor mask = Tensor::empty(x.shape());
   const float* values = input.data<float>();
   float* inside = mask.data<float>();
-  for (int64_t i = 0; i < input.numel(); ++i) {
-    const auto channel = static_cast<std::size_t>((i / inner) % channels);
-    // BEGIN SOLUTION
-    // The same float operations as quantize(), so the mask agrees with the q it
-    // produced: inside the range, q is this value itself; outside, it was clamped.
-    const float unclamped = std::nearbyint(values[i] / params.scale[channel]) +
-                            static_cast<float>(params.zero_point[channel]);
-    inside[i] = (unclamped >= static_cast<float>(range.min) && unclamped <= static_cast<float>(range.max)) ? 1.0f : 0.0f;
-    // END SOLUTION
-  }
+  for_each_channel_run(input.shape(), params.axis, [&](int64_t channel, int64_t begin, int64_t end) {
+    const float scale = params.scale[static_cast<std::size_t>(channel)];
+    const auto zero_point = static_cast<float>(params.zero_point[static_cast<std::size_t>(channel)]);
+    for (int64_t i = begin; i < end; ++i) {
+      // BEGIN SOLUTION
+      // The same float operations as quantize(), so the mask agrees with the q it
+      // produced: inside the range, q is this value itself; outside, it was clamped.
+      const float unclamped = std::nearbyint(values[i] / scale) + zero_point;
+      inside[i] = (unclamped >= static_cast<float>(range.min) && unclamped <= static_cast<float>(range.max)) ? 1.0f : 0.0f;
+      // END SOLUTION
+    }
+  });
   return mask;
 }
 

@@ -12,9 +12,10 @@
 // here with a ValueError naming the weight) and flushes |w| < 6e-8 to 0; BF16 has
 // float32's range and never overflows.
 //
-// As in int4_linear.hpp the float32 weights never exist as a whole: the kernel
-// widens a tile of W16 at a time (F16C vcvtph2ps, or a 16-bit shift for BF16) and
-// runs FMA on it. Each path is tested against the scalar reference.
+// As in int4_linear.hpp the float32 weights are never stored: for a few rows the
+// kernel widens W16 in registers (F16C vcvtph2ps, or a 16-bit shift for BF16) and
+// runs FMA on it; for many rows blocks of W16 are widened for sgemm
+// (weight_only_matmul.hpp). Each path is tested against the scalar reference.
 //
 // Buffers (the names quantized_model_io.hpp writes):
 //   weight   float16 or bfloat16 (N, K)

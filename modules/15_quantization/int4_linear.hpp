@@ -8,9 +8,10 @@
 //
 // No calibration is needed (nothing about the activations is fixed), and no
 // activation is rounded — which is why 4-bit weights lose so little accuracy.
-// Ŵ is never stored: the kernel unpacks nibbles and multiplies by the group's
-// scale on the fly, one tile of weights at a time, so the float32 weights never
-// exist in memory as a whole. The order of the sum is fixed per path (each path
+// Ŵ is never stored: for a few rows the kernel unpacks nibbles and multiplies by
+// the group's scale on the fly, in registers; for many rows a block of at most
+// 512 KiB of Ŵ is converted for sgemm at a time (weight_only_matmul.hpp), so the
+// float32 weights of a layer larger than that never exist in memory as a whole. The order of the sum is fixed per path (each path
 // is tested against the scalar reference within a bound from the sum's size; the
 // reference itself is tested against (1) computed in double).
 //
@@ -39,6 +40,10 @@ void int4_linear_ref(const float* x, int64_t rows, const Int4GroupedWeights& wei
 void int4_linear_avx2(const float* x, int64_t rows, const Int4GroupedWeights& weights, const float* bias, float* y);
 void int4_linear_avx512(const float* x, int64_t rows, const Int4GroupedWeights& weights, const float* bias, float* y);
 // The path for `isa` (scalar -> ref, avx2 -> avx2, avx512vnni -> avx512); its name for reports.
+// The block-conversion path of weight_only_matmul.hpp: rows [n_begin, n_end) of Ŵ as float32
+// into out:(n_end − n_begin, K), equal to dequantize_int4_rows_ref (int4_weights.hpp) to the bit.
+void dequantize_int4_rows_avx2(const Int4GroupedWeights& weights, int64_t n_begin, int64_t n_end, float* out);
+void dequantize_int4_rows_avx512(const Int4GroupedWeights& weights, int64_t n_begin, int64_t n_end, float* out);
 using Int4LinearKernel = void (*)(const float*, int64_t, const Int4GroupedWeights&, const float*, float*);
 Int4LinearKernel int4_linear_kernel(KernelIsa isa);
 const char* int4_linear_kernel_name(KernelIsa isa);  // "int4_ref", "int4_avx2", "int4_avx512"

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tinytorch/core/dtype.hpp"
@@ -65,6 +66,8 @@ class MixedPrecisionLinear : public Module {
   std::shared_ptr<Linear> master_linear() const;
 
  private:
+  std::pair<Tensor, Tensor> masters() const;  // (weight, bias or undefined): the shared float32 tensors
+
   DType format_;
   int64_t in_features_ = 0;
   int64_t out_features_ = 0;

@@ -12,14 +12,8 @@ namespace tinytorch {
 
 namespace {
 
-// The layout of a per-channel tensor seen as (outer, channels, inner): element
-// i belongs to channel (i / inner) % channels. Per tensor: one channel.
-struct ChannelLayout {
-  int64_t channels = 1;
-  int64_t inner = 1;
-};
-
-ChannelLayout channel_layout(const Shape& shape, const QParams& params, const char* operation) {
+// Checks that `params` fit a tensor of `shape` (quantize and dequantize need it).
+void check_params_fit(const Shape& shape, const QParams& params, const char* operation) {
   if (params.scale.empty() || params.scale.size() != params.zero_point.size()) {
     throw ValueError(fmt::format("{}: {} scales and {} zero points; expected the same number, at least one", operation,
                                  params.scale.size(), params.zero_point.size()));
@@ -34,7 +28,7 @@ ChannelLayout channel_layout(const Shape& shape, const QParams& params, const ch
       throw ValueError(fmt::format("{}: per-tensor parameters with {} scales; expected 1", operation,
                                    params.scale.size()));
     }
-    return {};
+    return;
   }
   const int64_t rank = static_cast<int64_t>(shape.size());
   if (params.axis >= rank || shape[static_cast<std::size_t>(params.axis)] != params.channels()) {
@@ -43,41 +37,40 @@ ChannelLayout channel_layout(const Shape& shape, const QParams& params, const ch
                                  operation, params.channels(), params.axis, shape_str(shape), params.axis,
                                  params.channels()));
   }
-  ChannelLayout layout;
-  layout.channels = params.channels();
-  for (int64_t d = params.axis + 1; d < rank; ++d) layout.inner *= shape[static_cast<std::size_t>(d)];
-  return layout;
 }
 
-// (1): q = clamp(round(x / s) + z, q_min, q_max) for a whole tensor, written to T.
+// (1): q = clamp(round(x / s) + z, q_min, q_max) for a whole contiguous tensor of `shape`, written to T.
 template <typename T>
-void quantize_into(const float* x, int64_t count, const QParams& params, const ChannelLayout& layout, T* q) {
+void quantize_into(const float* x, const Shape& shape, const QParams& params, T* q) {
   const QuantRange range = params.range();
-  for (int64_t i = 0; i < count; ++i) {
-    const int64_t channel = (i / layout.inner) % layout.channels;
+  for_each_channel_run(shape, params.axis, [&](int64_t channel, int64_t begin, int64_t end) {
     const float scale = params.scale[static_cast<std::size_t>(channel)];
     const int32_t zero_point = params.zero_point[static_cast<std::size_t>(channel)];
-    // BEGIN SOLUTION
-    // nearbyint rounds half to even (the default rounding mode). The division is
-    // clamped in float first, so a huge x / s cannot overflow the int conversion.
-    const float steps = std::nearbyint(x[i] / scale);
-    const float shifted = std::clamp(steps + static_cast<float>(zero_point), static_cast<float>(range.min),
-                                     static_cast<float>(range.max));
-    q[i] = static_cast<T>(shifted);
-    // END SOLUTION
-  }
+    for (int64_t i = begin; i < end; ++i) {
+      // BEGIN SOLUTION
+      // nearbyint rounds half to even (the default rounding mode). The division is
+      // clamped in float first, so a huge x / s cannot overflow the int conversion.
+      const float steps = std::nearbyint(x[i] / scale);
+      const float shifted = std::clamp(steps + static_cast<float>(zero_point), static_cast<float>(range.min),
+                                       static_cast<float>(range.max));
+      q[i] = static_cast<T>(shifted);
+      // END SOLUTION
+    }
+  });
 }
 
 // (2): x̂ = s · (q − z).
 template <typename T>
-void dequantize_into(const T* q, int64_t count, const QParams& params, const ChannelLayout& layout, float* x) {
-  for (int64_t i = 0; i < count; ++i) {
-    const int64_t channel = (i / layout.inner) % layout.channels;
-    // BEGIN SOLUTION
-    x[i] = params.scale[static_cast<std::size_t>(channel)] *
-           static_cast<float>(static_cast<int32_t>(q[i]) - params.zero_point[static_cast<std::size_t>(channel)]);
-    // END SOLUTION
-  }
+void dequantize_into(const T* q, const Shape& shape, const QParams& params, float* x) {
+  for_each_channel_run(shape, params.axis, [&](int64_t channel, int64_t begin, int64_t end) {
+    const float scale = params.scale[static_cast<std::size_t>(channel)];
+    const int32_t zero_point = params.zero_point[static_cast<std::size_t>(channel)];
+    for (int64_t i = begin; i < end; ++i) {
+      // BEGIN SOLUTION
+      x[i] = scale * static_cast<float>(static_cast<int32_t>(q[i]) - zero_point);
+      // END SOLUTION
+    }
+  });
 }
 
 void require_float32(const Tensor& x, const char* operation) {
@@ -103,14 +96,14 @@ void check_finite(const Tensor& x, const char* operation) {
 
 Tensor quantize(const Tensor& x, const QParams& params) {
   require_float32(x, "quantize");
-  const ChannelLayout layout = channel_layout(x.shape(), params, "quantize");
+  check_params_fit(x.shape(), params, "quantize");
   check_finite(x, "quantize");
   const Tensor input = x.contiguous();
   Tensor q = Tensor::empty(x.shape(), storage_dtype(params.dtype));
   if (params.dtype == QDType::UInt8) {
-    quantize_into(input.data<float>(), input.numel(), params, layout, q.data<uint8_t>());
+    quantize_into(input.data<float>(), input.shape(), params, q.data<uint8_t>());
   } else {
-    quantize_into(input.data<float>(), input.numel(), params, layout, q.data<int8_t>());
+    quantize_into(input.data<float>(), input.shape(), params, q.data<int8_t>());
   }
   return q;
 }
@@ -121,13 +114,13 @@ Tensor dequantize(const Tensor& q, const QParams& params) {
     throw DTypeError(fmt::format("dequantize: values of dtype {} for {} parameters; expected {}", dtype_name(q.dtype()),
                                  to_string(params.dtype), dtype_name(storage_dtype(params.dtype))));
   }
-  const ChannelLayout layout = channel_layout(q.shape(), params, "dequantize");
+  check_params_fit(q.shape(), params, "dequantize");
   const Tensor values = q.contiguous();
   Tensor x = Tensor::empty(q.shape());
   if (params.dtype == QDType::UInt8) {
-    dequantize_into(values.data<uint8_t>(), values.numel(), params, layout, x.data<float>());
+    dequantize_into(values.data<uint8_t>(), values.shape(), params, x.data<float>());
   } else {
-    dequantize_into(values.data<int8_t>(), values.numel(), params, layout, x.data<float>());
+    dequantize_into(values.data<int8_t>(), values.shape(), params, x.data<float>());
   }
   return x;
 }
@@ -141,7 +134,6 @@ void channel_ranges(const Tensor& x, const QuantSpec& spec, std::vector<float>& 
   const Tensor values = x.contiguous();
   const float* data = values.data<float>();
   int64_t channels = 1;
-  int64_t inner = values.numel();
   if (spec.per_channel) {
     if (spec.axis < 0 || spec.axis >= x.dim()) {
       throw ShapeError(fmt::format("quantize_tensor: per-channel axis {} for a tensor of shape {}; expected an axis "
@@ -149,21 +141,22 @@ void channel_ranges(const Tensor& x, const QuantSpec& spec, std::vector<float>& 
                                    spec.axis, shape_str(x.shape()), x.dim()));
     }
     channels = x.size(spec.axis);
-    inner = 1;
-    for (int64_t d = spec.axis + 1; d < x.dim(); ++d) inner *= x.size(d);
   }
   mins.assign(static_cast<std::size_t>(channels), 0.0f);
   maxs.assign(static_cast<std::size_t>(channels), 0.0f);
   std::vector<bool> seen(static_cast<std::size_t>(channels), false);
-  for (int64_t i = 0; i < values.numel(); ++i) {
-    const auto c = static_cast<std::size_t>((i / inner) % channels);
-    if (!seen[c]) {
-      mins[c] = maxs[c] = data[i];
-      seen[c] = true;
-    }
-    mins[c] = std::min(mins[c], data[i]);
-    maxs[c] = std::max(maxs[c], data[i]);
-  }
+  for_each_channel_run(values.shape(), spec.per_channel ? spec.axis : -1,
+                       [&](int64_t channel, int64_t begin, int64_t end) {
+                         const auto c = static_cast<std::size_t>(channel);
+                         if (!seen[c]) {
+                           mins[c] = maxs[c] = data[begin];
+                           seen[c] = true;
+                         }
+                         for (int64_t i = begin; i < end; ++i) {
+                           mins[c] = std::min(mins[c], data[i]);
+                           maxs[c] = std::max(maxs[c], data[i]);
+                         }
+                       });
 }
 
 }  // namespace

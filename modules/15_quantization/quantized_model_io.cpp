@@ -2,6 +2,7 @@
 //
 // Saving asks each layer for what it stores — tensors named "<index>.<part>" —
 // and for the settings needed to rebuild it — one JSON entry per layer:
+// (the weight-only layers' scale count is not written: it follows from in and group_size)
 //
 //   QuantizedLinear  int8 q_w (N, K), s_w and z_w (N per channel, 1 per tensor),
 //                    the bias (int32 q_b once static and calibrated, else float32 b),
@@ -14,21 +15,30 @@
 //   ReLU, Sigmoid, Tanh, GELU: nothing                   {"type":"ReLU"}
 //   FusedReLU: nothing (version 2)                       {"type":"FusedReLU"}
 //   Softmax, Dropout: nothing                            {"type":"Softmax","axis":-1}, {"type":"Dropout","p":0.5}
+//   Int4Linear (version 3)  U8 nibbles (N, ceil(K/2)), F16 scales (N, ceil(K/g)), F32 bias (N)
+//                    {"type":"Int4Linear","in":K,"out":N,"bias":true,"group_size":32}
+//   HalfLinear (version 3)  F16 or BF16 W (N, K), F32 bias (N)
+//                    {"type":"HalfLinear","in":K,"out":N,"bias":true,"format":"bfloat16"}
 //
-// Version: 2 when the model uses the integer pipeline (a FusedReLU, or a layer
-// with output parameters), else 1 — the first format unchanged, which older
-// readers still read. This reader reads both.
+// Version: 3 when the model holds a weight-only layer (Int4Linear, HalfLinear),
+// else 2 when it uses the integer pipeline (a FusedReLU, or a layer with output
+// parameters), else 1 — each older format unchanged, so older readers still read
+// what they can. This reader reads all three.
 //
 // Size: an int8 weight is 1 byte against 4, and the per-channel extras (s_w, z_w,
 // q_b: 12 bytes per output neuron) are small beside N·K, so the file is about a
-// quarter of the FP32 one. The JSON is written compactly for the same reason.
+// quarter of the FP32 one; an int4 weight is half a byte plus 2 bytes of scale per
+// group (4 + 16/g bits), a 16-bit float weight 2 bytes. The JSON is written
+// compactly for the same reason.
 //
 // Loading trusts nothing: the container is checked by load_safetensors; then the
 // format and version, the config (parse_quant_config), the "layers" JSON (every
 // key present with the right type), every tensor a layer needs (present, dtype,
-// shape from the layer entry), that no tensor is left over, and finally the
-// values (QuantizedLinear(Parts): scales > 0 and finite, zero points and weights
-// in range). Each failure names the file, the layer index and the tensor.
+// shape from the layer entry — for Int4Linear the scale count ceil(K/g) comes from
+// the entry's group_size), that no tensor is left over, and finally the values
+// (QuantizedLinear(Parts): scales > 0 and finite, zero points and weights in range;
+// Int4Linear(Parts) and HalfLinear(weight16, bias) check theirs). Each failure names
+// the file, the layer index and the tensor.
 #include "tinytorch/perf/quantized_model_io.hpp"
 
 #include <fmt/format.h>
@@ -36,6 +46,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -50,6 +61,9 @@
 #include "tinytorch/core/error.hpp"
 #include "tinytorch/core/linear.hpp"
 #include "tinytorch/io/safetensors.hpp"
+#include "tinytorch/perf/half_linear.hpp"
+#include "tinytorch/perf/int4_linear.hpp"
+#include "tinytorch/perf/int4_weights.hpp"
 #include "tinytorch/perf/quantized_linear.hpp"
 
 namespace tinytorch {
@@ -60,10 +74,13 @@ using Json = nlohmann::ordered_json;  // keys stay in the order written: "type" 
 
 constexpr const char* kFormat = "tinytorch.quantized";
 // Version 1: the first format. Version 2: + the integer pipeline (output parameters, FusedReLU).
+// Version 3: + the weight-only layers (Int4Linear, HalfLinear).
 constexpr int kFirstVersion = 1;
 constexpr int kPipelineVersion = 2;
-const std::vector<std::string> kLayerTypes = {"Linear", "QuantizedLinear", "ReLU",    "FusedReLU", "Sigmoid",
-                                              "Tanh",   "GELU",            "Softmax", "Dropout"};
+constexpr int kWeightOnlyVersion = 3;
+const std::vector<std::string> kLayerTypes = {"Linear",  "QuantizedLinear", "Int4Linear", "HalfLinear", "ReLU",
+                                              "FusedReLU", "Sigmoid",       "Tanh",       "GELU",       "Softmax",
+                                              "Dropout"};
 
 template <typename Layer>
 const Layer* as_exactly(const Module& module) {
@@ -134,11 +151,45 @@ SavedLayer save_linear(const Linear& layer, const std::string& prefix) {
   return saved;
 }
 
+// Int4Linear: the nibbles as stored (U8, two per byte), the float16 scale bits (F16), b (F32).
+SavedLayer save_int4_linear(const Int4Linear& layer, const std::string& prefix) {
+  const Int4Linear::Parts parts = layer.parts();
+  const Int4GroupedWeights& weights = parts.weight;
+  SavedLayer saved;
+  Tensor packed = Tensor::empty({weights.out_features, weights.bytes_per_row()}, DType::UInt8);
+  std::memcpy(packed.data<uint8_t>(), weights.packed.data(), weights.packed.size());
+  Tensor scales = Tensor::empty({weights.out_features, weights.groups_per_row()}, DType::Float16);
+  std::memcpy(scales.data<uint16_t>(), weights.scales.data(), weights.scales.size() * sizeof(uint16_t));
+  saved.tensors = {{prefix + "weight", packed}, {prefix + "weight_scale", scales}};
+  if (parts.bias.defined()) saved.tensors.emplace_back(prefix + "bias", parts.bias);
+  saved.entry = {{"type", "Int4Linear"},
+                 {"in", weights.in_features},
+                 {"out", weights.out_features},
+                 {"bias", parts.bias.defined()},
+                 {"group_size", weights.group_size}};
+  return saved;
+}
+
+// HalfLinear: W as its 16-bit floats (F16 or BF16), b (F32).
+SavedLayer save_half_linear(const HalfLinear& layer, const std::string& prefix) {
+  SavedLayer saved;
+  saved.tensors = {{prefix + "weight", layer.weight16()}};
+  if (layer.has_bias()) saved.tensors.emplace_back(prefix + "bias", layer.bias());
+  saved.entry = {{"type", "HalfLinear"},
+                 {"in", layer.in_features()},
+                 {"out", layer.out_features()},
+                 {"bias", layer.has_bias()},
+                 {"format", std::string(dtype_name(layer.format()))}};
+  return saved;
+}
+
 SavedLayer save_layer(const Module& layer, std::size_t index, int version) {
   const std::string prefix = std::to_string(index) + ".";
   if (const auto* quantized = as_exactly<QuantizedLinear>(layer)) {
     return save_quantized_linear(*quantized, prefix, version);
   }
+  if (const auto* int4 = as_exactly<Int4Linear>(layer)) return save_int4_linear(*int4, prefix);
+  if (const auto* half = as_exactly<HalfLinear>(layer)) return save_half_linear(*half, prefix);
   if (const auto* linear = as_exactly<Linear>(layer)) return save_linear(*linear, prefix);
   // Layers without tensors: the entry is all there is.
   if (const auto* softmax = as_exactly<Softmax>(layer)) {
@@ -155,16 +206,21 @@ SavedLayer save_layer(const Module& layer, std::size_t index, int version) {
                                fmt::join(kLayerTypes, ", ")));
 }
 
-// The version a model needs: 2 if it uses the integer pipeline, else the first format.
+// The version a model needs: 3 if it holds a weight-only layer, else 2 if it uses the
+// integer pipeline, else the first format.
 int version_for(const Sequential& model) {
+  int version = kFirstVersion;
   for (std::size_t index = 0; index < model.size(); ++index) {
     const Module& layer = *model.at(index);
     const auto* quantized = as_exactly<QuantizedLinear>(layer);
+    if (as_exactly<Int4Linear>(layer) != nullptr || as_exactly<HalfLinear>(layer) != nullptr) {
+      return kWeightOnlyVersion;
+    }
     if (as_exactly<FusedReLU>(layer) != nullptr || (quantized != nullptr && quantized->has_output_params())) {
-      return kPipelineVersion;
+      version = kPipelineVersion;
     }
   }
-  return kFirstVersion;
+  return version;
 }
 
 void create_parent_directory(const std::string& path) {
@@ -388,6 +444,49 @@ std::shared_ptr<Module> load_linear(const LayerReader& reader) {
   return std::make_shared<Linear>(std::move(weight), std::move(bias));
 }
 
+// A layer type that a format version introduced, found in an older file.
+void check_version(const LayerReader& reader, const std::string& type, int needed, int version) {
+  if (version < needed) {
+    reader.fail(fmt::format("{} layers belong to format version {}; this file says version {}", type, needed, version));
+  }
+}
+
+std::shared_ptr<Module> load_int4_linear(const LayerReader& reader) {
+  const Json& entry = reader.entry();
+  reader.expect_keys({"type", "in", "out", "bias", "group_size"});
+  Int4Linear::Parts parts;
+  Int4GroupedWeights& weights = parts.weight;
+  weights.in_features = reader.size(entry, "in");
+  weights.out_features = reader.size(entry, "out");
+  weights.group_size = reader.integer(entry, "group_size");
+  // The group size fixes how many scales a row has: check it before reading them.
+  with_context(reader.where(), [&] { check_int4_group_size(weights.group_size, "'group_size'"); });
+  // BEGIN SOLUTION
+  const Tensor packed = reader.tensor("weight", DType::UInt8, {weights.out_features, weights.bytes_per_row()});
+  const Tensor scales = reader.tensor("weight_scale", DType::Float16, {weights.out_features, weights.groups_per_row()});
+  weights.packed.assign(packed.data<uint8_t>(), packed.data<uint8_t>() + packed.numel());
+  weights.scales.assign(scales.data<uint16_t>(), scales.data<uint16_t>() + scales.numel());
+  if (reader.boolean(entry, "bias")) parts.bias = reader.tensor("bias", DType::Float32, {weights.out_features});
+  // END SOLUTION
+  // Int4Linear(Parts) checks the values: nibbles in [1, 15] (q in [−7, 7]), scales finite and > 0.
+  return with_context(reader.where(), [&] { return std::make_shared<Int4Linear>(std::move(parts)); });
+}
+
+std::shared_ptr<Module> load_half_linear(const LayerReader& reader) {
+  const Json& entry = reader.entry();
+  reader.expect_keys({"type", "in", "out", "bias", "format"});
+  const int64_t in = reader.size(entry, "in");
+  const int64_t out = reader.size(entry, "out");
+  const std::string format = reader.text(entry, "format");
+  if (format != dtype_name(DType::Float16) && format != dtype_name(DType::BFloat16)) {
+    reader.fail(fmt::format("'format' is \"{}\"; expected \"float16\" or \"bfloat16\"", format));
+  }
+  const DType weight_dtype = format == dtype_name(DType::Float16) ? DType::Float16 : DType::BFloat16;
+  Tensor weight = reader.tensor("weight", weight_dtype, {out, in});
+  Tensor bias = reader.boolean(entry, "bias") ? reader.tensor("bias", DType::Float32, {out}) : Tensor();
+  return with_context(reader.where(), [&] { return std::make_shared<HalfLinear>(std::move(weight), std::move(bias)); });
+}
+
 std::shared_ptr<Module> load_layer(LayerReader& reader, const QuantConfig& file_config, int version) {
   const Json& entry = reader.entry();
   if (!entry.is_object()) reader.fail(fmt::format("the entry is {}; expected an object with a \"type\"", entry.dump()));
@@ -396,6 +495,10 @@ std::shared_ptr<Module> load_layer(LayerReader& reader, const QuantConfig& file_
   reader.set_type(type);
   if (type == "QuantizedLinear") return load_quantized_linear(reader, file_config, version);
   if (type == "Linear") return load_linear(reader);
+  if (type == "Int4Linear" || type == "HalfLinear") {
+    check_version(reader, type, kWeightOnlyVersion, version);
+    return type == "Int4Linear" ? load_int4_linear(reader) : load_half_linear(reader);
+  }
   if (type == "Softmax") {
     reader.expect_keys({"type", "axis"});
     return std::make_shared<Softmax>(reader.integer(entry, "axis"));
@@ -408,7 +511,7 @@ std::shared_ptr<Module> load_layer(LayerReader& reader, const QuantConfig& file_
   reader.expect_keys({"type"});
   if (type == "ReLU") return std::make_shared<ReLU>();
   if (type == "FusedReLU") {
-    if (version < kPipelineVersion) reader.fail("a FusedReLU belongs to format version 2; this file says version 1");
+    check_version(reader, type, kPipelineVersion, version);
     return std::make_shared<FusedReLU>();
   }
   if (type == "Sigmoid") return std::make_shared<Sigmoid>();
@@ -429,7 +532,7 @@ const std::string& metadata_value(const SafetensorsFile& file, const std::string
   return it->second;
 }
 
-// Checks the format name and returns the version (1 or 2).
+// Checks the format name and returns the version (1, 2 or 3).
 int check_format(const SafetensorsFile& file, const std::string& path) {
   const auto format = file.metadata.find("format");
   if (format == file.metadata.end() || format->second != kFormat) {
@@ -441,8 +544,10 @@ int check_format(const SafetensorsFile& file, const std::string& path) {
   const std::string& version = metadata_value(file, path, "version");
   if (version == std::to_string(kFirstVersion)) return kFirstVersion;
   if (version == std::to_string(kPipelineVersion)) return kPipelineVersion;
-  throw ValueError(fmt::format("load_quantized_model: {} has format version '{}'; this reader knows versions {} and {}",
-                               path, version, kFirstVersion, kPipelineVersion));
+  if (version == std::to_string(kWeightOnlyVersion)) return kWeightOnlyVersion;
+  throw ValueError(fmt::format("load_quantized_model: {} has format version '{}'; this reader knows versions {}, {} "
+                               "and {}",
+                               path, version, kFirstVersion, kPipelineVersion, kWeightOnlyVersion));
 }
 
 Json parse_layers(const SafetensorsFile& file, const std::string& path) {

@@ -1,9 +1,12 @@
 // test_quantized_model_io.cpp — quantized models on disk: save -> load gives bit-identical
-// outputs (static and dynamic, per-tensor and per-channel, with an FP32 layer left in);
-// the file holds int8 weights, float32 scales and int32 zero points / biases; it is at
-// most 26% of the FP32 file for the 784-256-128-10 MLP; the save is atomic; and every
-// broken file — truncated, flipped bytes, wrong metadata, wrong tensors — is a
-// tinytorch::Error naming the file and the problem, never a crash (run under ASan).
+// outputs (static and dynamic, per-tensor and per-channel, with an FP32 layer left in;
+// weight-only Int4Linear and HalfLinear layers in a version-3 file, alone or mixed with
+// the integer pipeline); the file holds int8 weights, float32 scales and int32 zero
+// points / biases (int4: U8 nibbles and F16 scales; FP16/BF16 weights); it is at most
+// 26% of the FP32 file for the 784-256-128-10 MLP (int4 g32: 15%, 16-bit floats: 51%);
+// the save is atomic; and every broken file — truncated, flipped bytes, wrong metadata,
+// wrong tensors — is a tinytorch::Error naming the file and the problem, never a crash
+// (run under ASan), for version-1 and version-3 files alike.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -28,6 +31,9 @@
 #include "tinytorch/core/sequential.hpp"
 #include "tinytorch/io/model_io.hpp"
 #include "tinytorch/io/safetensors.hpp"
+#include "tinytorch/perf/half_linear.hpp"
+#include "tinytorch/perf/int4_linear.hpp"
+#include "tinytorch/perf/quantize_model.hpp"
 #include "tinytorch/perf/quantized_linear.hpp"
 #include "tinytorch/perf/quantized_model_io.hpp"
 
@@ -40,6 +46,12 @@ namespace {
 
 // quantize_model's promise for this MLP (quantized_model_io.hpp: "4× smaller").
 constexpr double kMaxSizeRatio = 0.26;
+// The weight-only forms of the same MLP: int4 g32 stores 133,880 bytes of tensors (below),
+// 14.2% of the FP32 file; 16-bit floats 471,080 bytes, 50.1%. The header adds a little.
+constexpr double kMaxInt4SizeRatio = 0.15;
+constexpr double kMaxHalfSizeRatio = 0.51;
+// The safetensors header of these files (tensor table, layer list, config YAML) is far below this.
+constexpr int64_t kMaxHeaderBytes = 4096;
 
 #define EXPECT_MESSAGE_HAS(message, text) \
   EXPECT_NE((message).find(text), std::string::npos) << "message: " << (message) << "\nexpected to contain: " << (text)
@@ -153,6 +165,9 @@ class QuantizedModelIO : public ::testing::Test {
     return path("small.safetensors");
   }
 
+  // The weight-only model (weight_only_model below) saved to "v3.safetensors".
+  std::string save_weight_only_model();
+
   // Loads `from`, lets `edit` change tensors or metadata, writes the result to `name`.
   std::string resave(const std::string& from, const std::string& name,
                      const std::function<void(SafetensorsFile&)>& edit) const {
@@ -190,6 +205,43 @@ std::string load_error(const std::string& file) {
 void replace_tensor(SafetensorsFile& file, const std::string& name, Tensor tensor) {
   for (auto& [stored_name, stored] : file.tensors) {
     if (stored_name == name) stored = std::move(tensor);
+  }
+}
+
+// Every layer kind of version 3, odd sizes (K = 17 leaves a padding nibble, 2 int4 groups of 16):
+//   0 Int4Linear(17,63, g16) 1 ReLU 2 HalfLinear(63,33, FP16) 3 Tanh 4 HalfLinear(33,65, BF16, no bias)
+//   5 GELU 6 QuantizedLinear(65,5) static, calibrated 7 Linear(5,3) 8 Softmax
+std::shared_ptr<Sequential> weight_only_model(Generator& generator) {
+  auto fp32 = std::make_shared<Sequential>(std::vector<std::shared_ptr<Module>>{
+      random_linear(17, 63, true, generator), std::make_shared<ReLU>(), random_linear(63, 33, true, generator),
+      std::make_shared<Tanh>(), random_linear(33, 65, false, generator), std::make_shared<GELU>(),
+      random_linear(65, 5, true, generator), random_linear(5, 3, true, generator), std::make_shared<Softmax>(-1)});
+  fp32->eval();
+  QuantConfig config;
+  config.skip_layers = {"0", "2", "4", "7"};
+  auto model = quantized_copy(*fp32, config, Tensor::uniform({32, 17}, -1.0f, 1.0f, generator));
+  model->set(0, std::make_shared<Int4Linear>(dynamic_cast<const Linear&>(*fp32->at(0)), 16));
+  model->set(2, std::make_shared<HalfLinear>(dynamic_cast<const Linear&>(*fp32->at(2)), DType::Float16));
+  model->set(4, std::make_shared<HalfLinear>(dynamic_cast<const Linear&>(*fp32->at(4)), DType::BFloat16));
+  model->eval();
+  return model;
+}
+
+std::string QuantizedModelIO::save_weight_only_model() {
+  Generator generator(31);
+  auto model = weight_only_model(generator);
+  save_quantized_model(*model, path("v3.safetensors"), QuantConfig{});
+  return path("v3.safetensors");
+}
+
+void expect_same_outputs(Module& saved, Module& loaded, const Tensor& x) {
+  NoGradGuard no_grad;
+  const std::vector<float> before = saved.forward(x).to_vector();
+  const std::vector<float> after = loaded.forward(x).to_vector();
+  ASSERT_EQ(before.size(), after.size());
+  for (std::size_t k = 0; k < before.size(); ++k) {
+    ASSERT_EQ(std::bit_cast<uint32_t>(before[k]), std::bit_cast<uint32_t>(after[k]))
+        << "output " << k << ": " << before[k] << " saved vs " << after[k] << " loaded";
   }
 }
 
@@ -297,6 +349,137 @@ TEST_F(QuantizedModelIO, UncalibratedStaticLayerRoundTrips) {
   layer.calibrate({samples});
   EXPECT_EQ(layer.input_params(), original.input_params());
   EXPECT_EQ(layer.forward(samples).to_vector(), original.forward(samples).to_vector());
+}
+
+// ---- version 3: the weight-only layers ----------------------------------------------------------------
+
+// The nibbles, float16 scales and 16-bit weights are stored as they are: every output bit returns.
+TEST_F(QuantizedModelIO, WeightOnlyLayersRoundTripAsVersion3) {
+  Generator generator(2025);
+  auto model = weight_only_model(generator);
+  const int64_t bytes = save_quantized_model(*model, path("v3.safetensors"), QuantConfig{});
+  EXPECT_EQ(bytes, static_cast<int64_t>(fs::file_size(path("v3.safetensors"))));
+  const SafetensorsFile file = load_safetensors(path("v3.safetensors"));
+  EXPECT_EQ(file.metadata.at("version"), "3");
+
+  struct Expected {
+    const char* name;
+    DType dtype;
+    Shape shape;
+  };
+  // Int4Linear(17 -> 63, g16): ceil(17/2) = 9 bytes and ceil(17/16) = 2 scales per row.
+  const std::vector<Expected> expected = {
+      {"0.weight", DType::UInt8, {63, 9}},    {"0.weight_scale", DType::Float16, {63, 2}},
+      {"0.bias", DType::Float32, {63}},       {"2.weight", DType::Float16, {33, 63}},
+      {"2.bias", DType::Float32, {33}},       {"4.weight", DType::BFloat16, {65, 33}},
+      {"6.weight", DType::Int8, {5, 65}},     {"7.weight", DType::Float32, {3, 5}},
+  };
+  for (const Expected& e : expected) {
+    SCOPED_TRACE(e.name);
+    ASSERT_TRUE(file.contains(e.name));
+    EXPECT_EQ(file.at(e.name).dtype(), e.dtype);
+    EXPECT_EQ(file.at(e.name).shape(), e.shape);
+  }
+  EXPECT_FALSE(file.contains("4.bias"));
+  const auto& int4 = dynamic_cast<const Int4Linear&>(*model->at(0));
+  const Tensor packed = file.at("0.weight");
+  EXPECT_TRUE(std::equal(int4.weights().packed.begin(), int4.weights().packed.end(), packed.data<uint8_t>()));
+  const Tensor scales = file.at("0.weight_scale");
+  EXPECT_TRUE(std::equal(int4.weights().scales.begin(), int4.weights().scales.end(), scales.data<uint16_t>()));
+
+  const Json layers = Json::parse(file.metadata.at("layers"));
+  EXPECT_EQ(layers[0], Json::parse(R"({"type":"Int4Linear","in":17,"out":63,"bias":true,"group_size":16})"));
+  EXPECT_EQ(layers[2], Json::parse(R"({"type":"HalfLinear","in":63,"out":33,"bias":true,"format":"float16"})"));
+  EXPECT_EQ(layers[4], Json::parse(R"({"type":"HalfLinear","in":33,"out":65,"bias":false,"format":"bfloat16"})"));
+  EXPECT_EQ(layers[6]["uint8_output"], false);  // version 3 includes version 2's keys
+
+  const LoadedQuantizedModel loaded = load_quantized_model(path("v3.safetensors"));
+  ASSERT_EQ(loaded.model->size(), model->size());
+  for (std::size_t i = 0; i < model->size(); ++i) EXPECT_EQ(loaded.model->at(i)->name(), model->at(i)->name());
+  EXPECT_EQ(dynamic_cast<const Int4Linear&>(*loaded.model->at(0)).group_size(), 16);
+  EXPECT_EQ(dynamic_cast<const HalfLinear&>(*loaded.model->at(2)).format(), DType::Float16);
+  EXPECT_EQ(dynamic_cast<const HalfLinear&>(*loaded.model->at(4)).format(), DType::BFloat16);
+  EXPECT_FALSE(dynamic_cast<const HalfLinear&>(*loaded.model->at(4)).has_bias());
+  // 1, 9 and 65 rows (the weight-only driver takes other paths for more rows).
+  for (const int64_t rows : {1, 9, 65}) {
+    SCOPED_TRACE(rows);
+    expect_same_outputs(*model, *loaded.model, random_tensor({rows, 17}, generator, 1.0f));
+  }
+}
+
+// A mixed-bit model: Int4Linear first, then two int8 layers linked by the integer pipeline.
+// Version 3 carries version 2's pipeline (uint8 output, FusedReLU) unchanged.
+TEST_F(QuantizedModelIO, Int4WithIntegerPipelineRoundTrips) {
+  Generator generator(8);
+  Sequential model(std::vector<std::shared_ptr<Module>>{
+      random_linear(64, 48, true, generator), std::make_shared<ReLU>(), random_linear(48, 33, true, generator),
+      std::make_shared<ReLU>(), random_linear(33, 7, true, generator)});
+  const auto first = std::dynamic_pointer_cast<Linear>(model.at(0));
+  QuantConfig config;
+  config.skip_layers = {"0"};
+  quantize_model(model, {Tensor::uniform({16, 64}, -1.0f, 1.0f, generator)}, config);
+  model.set(0, std::make_shared<Int4Linear>(*first, 32));
+  model.eval();
+  ASSERT_EQ(model.at(3)->name(), "ReLU");
+  ASSERT_NE(dynamic_cast<const FusedReLU*>(model.at(3).get()), nullptr);
+
+  save_quantized_model(model, path("mixed.safetensors"), config);
+  const SafetensorsFile file = load_safetensors(path("mixed.safetensors"));
+  EXPECT_EQ(file.metadata.at("version"), "3");
+  EXPECT_TRUE(file.contains("2.output_scale"));
+  const LoadedQuantizedModel loaded = load_quantized_model(path("mixed.safetensors"));
+  EXPECT_EQ(loaded.config, config);
+  EXPECT_NE(dynamic_cast<const FusedReLU*>(loaded.model->at(3).get()), nullptr);
+  EXPECT_TRUE(dynamic_cast<const QuantizedLinear&>(*loaded.model->at(2)).has_output_params());
+  expect_same_outputs(model, *loaded.model, random_tensor({5, 64}, generator, 1.0f));
+}
+
+// Without a weight-only layer the version stays what it was: 1 plain, 2 with the pipeline.
+TEST_F(QuantizedModelIO, VersionIsThreeOnlyWithAWeightOnlyLayer) {
+  Generator generator(12);
+  Sequential plain(std::vector<std::shared_ptr<Module>>{random_linear(4, 3, true, generator)});
+  save_quantized_model(plain, path("plain.safetensors"), QuantConfig{});
+  EXPECT_EQ(load_safetensors(path("plain.safetensors")).metadata.at("version"), "1");
+  Sequential pipeline(std::vector<std::shared_ptr<Module>>{random_linear(4, 3, true, generator),
+                                                           std::make_shared<ReLU>(),
+                                                           random_linear(3, 2, true, generator)});
+  quantize_model(pipeline, {Tensor::uniform({8, 4}, -1.0f, 1.0f, generator)});
+  save_quantized_model(pipeline, path("pipeline.safetensors"), QuantConfig{});
+  EXPECT_EQ(load_safetensors(path("pipeline.safetensors")).metadata.at("version"), "2");
+  Sequential half(std::vector<std::shared_ptr<Module>>{
+      std::make_shared<HalfLinear>(*random_linear(4, 3, true, generator), DType::BFloat16)});
+  save_quantized_model(half, path("half.safetensors"), QuantConfig{});
+  EXPECT_EQ(load_safetensors(path("half.safetensors")).metadata.at("version"), "3");
+}
+
+// The milestone MLP in its weight-only forms. int4 g32 stores per layer N·ceil(K/2) nibble bytes,
+// 2·N·ceil(K/32) scale bytes and 4·N bias bytes:
+//   784->256: 100,352 + 12,800 + 1,024;  256->128: 16,384 + 2,048 + 512;  128->10: 640 + 80 + 40
+//   = 133,880 bytes. 16-bit floats: 2·234,752 weights + 4·394 biases = 471,080 bytes.
+TEST_F(QuantizedModelIO, MlpWeightOnlyFileSizes) {
+  Generator generator(1);
+  Sequential fp32(std::vector<std::shared_ptr<Module>>{
+      std::make_shared<Linear>(784, 256, true, generator), std::make_shared<ReLU>(),
+      std::make_shared<Linear>(256, 128, true, generator), std::make_shared<ReLU>(),
+      std::make_shared<Linear>(128, 10, true, generator)});
+  const int64_t fp32_bytes = save_model(fp32, path("fp32.safetensors"));
+  const auto lowered = [&](const std::function<std::shared_ptr<Module>(const Linear&)>& lower) {
+    auto model = std::dynamic_pointer_cast<Sequential>(fp32.clone());
+    for (std::size_t i : {0u, 2u, 4u}) model->set(i, lower(dynamic_cast<const Linear&>(*fp32.at(i))));
+    return model;
+  };
+  const auto int4 = lowered([](const Linear& layer) { return std::make_shared<Int4Linear>(layer, 32); });
+  const auto bf16 = lowered([](const Linear& layer) { return std::make_shared<HalfLinear>(layer, DType::BFloat16); });
+  const int64_t int4_bytes = save_quantized_model(*int4, path("int4.safetensors"), QuantConfig{});
+  const int64_t bf16_bytes = save_quantized_model(*bf16, path("bf16.safetensors"), QuantConfig{});
+  EXPECT_GE(int4_bytes, 8 + 133880);
+  EXPECT_LE(int4_bytes, 8 + 133880 + kMaxHeaderBytes);
+  EXPECT_GE(bf16_bytes, 8 + 471080);
+  EXPECT_LE(bf16_bytes, 8 + 471080 + kMaxHeaderBytes);
+  EXPECT_LE(static_cast<double>(int4_bytes) / static_cast<double>(fp32_bytes), kMaxInt4SizeRatio);
+  EXPECT_LE(static_cast<double>(bf16_bytes) / static_cast<double>(fp32_bytes), kMaxHalfSizeRatio);
+  std::printf("[ sizes    ] FP32 %lld bytes, INT4 g32 %lld bytes, BF16 %lld bytes\n", static_cast<long long>(fp32_bytes),
+              static_cast<long long>(int4_bytes), static_cast<long long>(bf16_bytes));
 }
 
 // ---- what the file holds ----------------------------------------------------------------------------
@@ -463,9 +646,16 @@ TEST_F(QuantizedModelIO, SaveRejectsUnknownLayerAndBadConfig) {
 
 // ---- corrupt files -------------------------------------------------------------------------------
 
-// Every truncation is a FileError from the container check, never a crash.
-TEST_F(QuantizedModelIO, TruncatedFileIsAnError) {
-  const Bytes bytes = read_all(save_small_model());
+// Every truncation is a FileError from the container check, never a crash — for a
+// version-1 file and a version-3 one.
+class QuantizedModelCorruption : public QuantizedModelIO, public ::testing::WithParamInterface<int> {
+ protected:
+  // GetParam() = the format version of the file to corrupt.
+  std::string save_model_of_version() { return GetParam() == 3 ? save_weight_only_model() : save_small_model(); }
+};
+
+TEST_P(QuantizedModelCorruption, TruncatedFileIsAnError) {
+  const Bytes bytes = read_all(save_model_of_version());
   const std::size_t data_start = 8 + header_length(bytes);
   std::vector<std::size_t> lengths;
   for (std::size_t n = 0; n < std::min(bytes.size(), data_start + 64); ++n) lengths.push_back(n);  // every header cut
@@ -481,8 +671,8 @@ TEST_F(QuantizedModelIO, TruncatedFileIsAnError) {
 // flipped files pass the container check and reach the metadata and layer checks:
 // each load must either succeed or throw a tinytorch::Error (anything else — another
 // exception type, a crash — fails the test; ASan checks the reads).
-TEST_F(QuantizedModelIO, FlippedHeaderBytesAreErrorsNotCrashes) {
-  const Bytes bytes = read_all(save_small_model());
+TEST_P(QuantizedModelCorruption, FlippedHeaderBytesAreErrorsNotCrashes) {
+  const Bytes bytes = read_all(save_model_of_version());
   const std::size_t data_start = 8 + header_length(bytes);
   int errors = 0;
   int loads = 0;
@@ -507,9 +697,10 @@ TEST_F(QuantizedModelIO, FlippedHeaderBytesAreErrorsNotCrashes) {
 // (in a valid container, so the loader's own checks run): each load must succeed or
 // throw a tinytorch::Error. Only a free-form value can survive a flip — a digit of a
 // number, a layer index in skip_layers — so most flips must be caught.
-TEST_F(QuantizedModelIO, FlippedMetadataIsAnErrorNotACrash) {
-  const Bytes bytes = read_all(save_small_model());
-  const SafetensorsFile original = load_safetensors(path("small.safetensors"));
+TEST_P(QuantizedModelCorruption, FlippedMetadataIsAnErrorNotACrash) {
+  const std::string saved = save_model_of_version();
+  const Bytes bytes = read_all(saved);
+  const SafetensorsFile original = load_safetensors(saved);
   for (const std::string key : {"layers", "config"}) {
     const std::string& value = original.metadata.at(key);
     int errors = 0;
@@ -528,6 +719,11 @@ TEST_F(QuantizedModelIO, FlippedMetadataIsAnErrorNotACrash) {
   }
 }
 
+INSTANTIATE_TEST_SUITE_P(QuantizedModelIO, QuantizedModelCorruption, ::testing::Values(1, 3),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "Version" + std::to_string(info.param);
+                         });
+
 // ---- wrong metadata ----------------------------------------------------------------------------------
 
 TEST_F(QuantizedModelIO, WrongFormatOrVersionIsValueError) {
@@ -541,11 +737,11 @@ TEST_F(QuantizedModelIO, WrongFormatOrVersionIsValueError) {
   const std::string none = resave(small, "none.safetensors", [](SafetensorsFile& f) { f.metadata.clear(); });
   EXPECT_MESSAGE_HAS(load_error<ValueError>(none), "format '(none)'");
 
-  // Versions 1 and 2 exist (2: the integer pipeline); a 3 is from a newer writer.
-  const std::string v3 = resave(small, "v3.safetensors", [](SafetensorsFile& f) { f.metadata["version"] = "3"; });
-  message = load_error<ValueError>(v3);
-  EXPECT_MESSAGE_HAS(message, "version '3'");
-  EXPECT_MESSAGE_HAS(message, "versions 1 and 2");
+  // Versions 1, 2 and 3 exist (2: the integer pipeline, 3: weight-only layers); a 4 is from a newer writer.
+  const std::string v4 = resave(small, "v4.safetensors", [](SafetensorsFile& f) { f.metadata["version"] = "4"; });
+  message = load_error<ValueError>(v4);
+  EXPECT_MESSAGE_HAS(message, "version '4'");
+  EXPECT_MESSAGE_HAS(message, "versions 1, 2 and 3");
 
   const std::string no_config =
       resave(small, "noconfig.safetensors", [](SafetensorsFile& f) { f.metadata.erase("config"); });
@@ -572,7 +768,8 @@ TEST_F(QuantizedModelIO, UnknownLayerTypeIsValueError) {
   const std::string message = load_error<ValueError>(file);
   EXPECT_MESSAGE_HAS(message, file + ": layer 1 (Conv2d)");
   EXPECT_MESSAGE_HAS(message, "unknown layer type 'Conv2d'");
-  EXPECT_MESSAGE_HAS(message, "Linear, QuantizedLinear, ReLU, FusedReLU, Sigmoid, Tanh, GELU, Softmax, Dropout");
+  EXPECT_MESSAGE_HAS(message, "Linear, QuantizedLinear, Int4Linear, HalfLinear, ReLU, FusedReLU, Sigmoid, Tanh, GELU, "
+                              "Softmax, Dropout");
 }
 
 // Entries whose keys or values are wrong: the message names the layer and the key.
@@ -679,6 +876,96 @@ TEST_F(QuantizedModelIO, ImpossibleValuesAreValueErrors) {
     replace_tensor(f, "0.weight", weight);
   });
   EXPECT_MESSAGE_HAS(load_error<ValueError>(file), "weight element 0 is -128");
+}
+
+// Version 3's tensors are checked like the others: dtype and shape from the layer entry (the
+// scale count from in and group_size), the group size itself, the HalfLinear format, and
+// a weight-only layer in a file that claims an older version.
+TEST_F(QuantizedModelIO, WeightOnlyTensorsMustMatchTheLayerEntries) {
+  const std::string v3 = save_weight_only_model();
+
+  std::string file = resave(v3, "scale_dtype.safetensors", [](SafetensorsFile& f) {
+    replace_tensor(f, "0.weight_scale", Tensor::ones({63, 2}));
+  });
+  std::string message = load_error<DTypeError>(file);
+  EXPECT_MESSAGE_HAS(message, file + ": layer 0 (Int4Linear)");
+  EXPECT_MESSAGE_HAS(message, "tensor '0.weight_scale' is F32 (63, 2); expected F16 (63, 2)");
+
+  file = resave(v3, "nibble_dtype.safetensors", [](SafetensorsFile& f) {
+    replace_tensor(f, "0.weight", Tensor::zeros({63, 9}, DType::Int8));
+  });
+  EXPECT_MESSAGE_HAS(load_error<DTypeError>(file), "tensor '0.weight' is I8 (63, 9); expected U8 (63, 9)");
+
+  // The entry says group 32: one scale per row of 17 inputs, but the file holds two.
+  file = resave_layers(v3, "group.safetensors", [](Json& l) { l[0]["group_size"] = 32; });
+  EXPECT_MESSAGE_HAS(load_error<ShapeError>(file), "tensor '0.weight_scale' is F16 (63, 2); expected F16 (63, 1)");
+  // And the other way round: a scale tensor cut to one column for group 16.
+  file = resave(v3, "scales_cut.safetensors", [](SafetensorsFile& f) {
+    replace_tensor(f, "0.weight_scale", Tensor::zeros({63, 1}, DType::Float16));
+  });
+  EXPECT_MESSAGE_HAS(load_error<ShapeError>(file), "tensor '0.weight_scale' is F16 (63, 1); expected F16 (63, 2)");
+  file = resave_layers(v3, "in.safetensors", [](Json& l) { l[0]["in"] = 19; });  // 10 bytes per row
+  EXPECT_MESSAGE_HAS(load_error<ShapeError>(file), "tensor '0.weight' is U8 (63, 9); expected U8 (63, 10)");
+
+  struct Case {
+    const char* name;
+    std::function<void(Json&)> edit;
+    std::string message_has;
+  };
+  const std::vector<Case> cases = {
+      {"group 24", [](Json& l) { l[0]["group_size"] = 24; }, "layer 0 (Int4Linear): 'group_size': group_size 24"},
+      {"group 0", [](Json& l) { l[0]["group_size"] = 0; }, "group_size 0; expected a multiple of 16"},
+      {"group text", [](Json& l) { l[0]["group_size"] = "16"; }, "'group_size' is \"16\"; expected an integer"},
+      {"no group", [](Json& l) { l[0].erase("group_size"); }, "the entry has no 'group_size'"},
+      {"format", [](Json& l) { l[2]["format"] = "float8"; },
+       "layer 2 (HalfLinear): 'format' is \"float8\"; expected \"float16\" or \"bfloat16\""},
+      {"no format", [](Json& l) { l[2].erase("format"); }, "layer 2 (HalfLinear): the entry has no 'format'"},
+      {"int4 unknown key", [](Json& l) { l[0]["scheme"] = "affine"; }, "unknown key 'scheme'"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_MESSAGE_HAS(load_error<ValueError>(resave_layers(v3, "entry.safetensors", c.edit)), c.message_has);
+  }
+
+  // The entry says bfloat16, the tensor is float16.
+  file = resave_layers(v3, "half.safetensors", [](Json& l) { l[2]["format"] = "bfloat16"; });
+  EXPECT_MESSAGE_HAS(load_error<DTypeError>(file), "tensor '2.weight' is F16 (33, 63); expected BF16 (33, 63)");
+
+  // An Int4Linear in a file that says version 2 (whose QuantizedLinear entries are the same).
+  file = resave(v3, "old.safetensors", [](SafetensorsFile& f) { f.metadata["version"] = "2"; });
+  EXPECT_MESSAGE_HAS(load_error<ValueError>(file),
+                     "layer 0 (Int4Linear): Int4Linear layers belong to format version 3; this file says version 2");
+
+  // A bias the entry does not announce is left over.
+  file = resave_layers(v3, "nobias.safetensors", [](Json& l) { l[2]["bias"] = false; });
+  EXPECT_MESSAGE_HAS(load_error<ValueError>(file), "'2.bias' (33,) that no layer uses");
+}
+
+// Values no Int4Linear can hold: nibble 0 (q = −8, outside the symmetric [−7, 7]) and float16
+// scales that are NaN, ±Inf, 0 or negative.
+TEST_F(QuantizedModelIO, ImpossibleInt4ValuesAreValueErrors) {
+  const std::string v3 = save_weight_only_model();
+  std::string file = resave(v3, "nibble.safetensors", [](SafetensorsFile& f) {
+    Tensor packed = f.at("0.weight").clone();
+    packed.data<uint8_t>()[9 + 2] &= 0xF0;  // row 1, byte 2: the low nibble (k = 4) becomes 0
+    replace_tensor(f, "0.weight", packed);
+  });
+  std::string message = load_error<ValueError>(file);
+  EXPECT_MESSAGE_HAS(message, "layer 0 (Int4Linear)");
+  EXPECT_MESSAGE_HAS(message, "weight[1, 4] holds nibble 0");
+
+  // float16 bits: NaN 0x7E00, +Inf 0x7C00, 0 0x0000, −1 0xBC00.
+  for (const uint16_t bad : {uint16_t{0x7E00}, uint16_t{0x7C00}, uint16_t{0x0000}, uint16_t{0xBC00}}) {
+    SCOPED_TRACE(bad);
+    file = resave(v3, "scale.safetensors", [bad](SafetensorsFile& f) {
+      Tensor scales = f.at("0.weight_scale").clone();
+      scales.data<uint16_t>()[5] = bad;
+      replace_tensor(f, "0.weight_scale", scales);
+    });
+    message = load_error<ValueError>(file);
+    EXPECT_MESSAGE_HAS(message, "layer 0 (Int4Linear)");
+    EXPECT_MESSAGE_HAS(message, "weight_scale element 5");
+  }
 }
 
 TEST_F(QuantizedModelIO, MissingFileIsFileError) {

@@ -63,6 +63,9 @@ void check_int4_group_size(int64_t group_size, const std::string& operation);
 Int4GroupedWeights quantize_int4_grouped(const Tensor& weight, int64_t group_size);
 // (3): float32 (N, K).
 Tensor dequantize_int4_grouped(const Int4GroupedWeights& weights);
+// (3) for the rows [n_begin, n_end) only, into out:(n_end − n_begin, K) float32 row-major: the
+// reference of the weight converters of int4_linear.hpp (and what dequantize_int4_grouped runs).
+void dequantize_int4_rows_ref(const Int4GroupedWeights& weights, int64_t n_begin, int64_t n_end, float* out);
 
 // For quantization-aware training: (3)(2)(1) in one differentiable operation,
 // float32 (N, K) -> float32 (N, K) holding only values of the int4 grid. The

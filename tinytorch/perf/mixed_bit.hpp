@@ -15,7 +15,7 @@
 //
 // Average bits per weight of an assignment b_l (n_l = weights of layer l,
 // counting what each form really stores: 4 + 16/g for int4, 8 + 32·(scales and
-// zero points per channel)/K for int8 — see effective_bits below):
+// zero points per channel)/K for int8, the bias left out of both — see LayerSensitivity):
 //
 //   avg_bits = Σ_l n_l · bits_l / Σ_l n_l                                            (1)
 //
@@ -61,9 +61,10 @@ struct SensitivityReport {
   std::vector<LayerSensitivity> layers;
   // One row per layer: weights, then accuracy change (points) and SQNR for int8 and int4.
   std::string to_string() const;
-  // {"fp32_accuracy": ..., "examples": ..., "int4_group_size": 32,
-  //  "layers": [{"name": "0", "weights": 200704, "int8": {"bits": .., "accuracy": .., "sqnr_db": ..},
-  //              "int4": {...}}, ...]}
+  // {"fp32_accuracy": ..., "examples": ..., "int4_group_size": 32, "int8_config": "static/per-channel/minmax",
+  //  "layers": [{"name": "0", "in_features": 784, "out_features": 256, "weights": 200704,
+  //              "int8": {"bits": .., "accuracy": .., "sqnr_db": ..}, "int4": {...}}, ...]}
+  // An infinite SQNR (the output did not change at all) is null: JSON has no infinity.
   std::string to_json() const;
 };
 

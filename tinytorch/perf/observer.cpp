@@ -134,20 +134,23 @@ void PerChannelMinMaxObserver::observe(const Tensor& batch) {
   const Tensor values = batch.contiguous();
   const float* data = values.data<float>();
   const int64_t channels = values.size(axis_);
-  int64_t inner = 1;
-  for (int64_t d = axis_ + 1; d < values.dim(); ++d) inner *= values.size(d);
   if (first) {
     channel_min_.assign(static_cast<std::size_t>(channels), INFINITY);
     channel_max_.assign(static_cast<std::size_t>(channels), -INFINITY);
   }
-  // BEGIN SOLUTION
-  // Element i of a row-major tensor lies in channel (i / inner) mod channels.
-  for (int64_t i = 0; i < values.numel(); ++i) {
-    const auto c = static_cast<std::size_t>((i / inner) % channels);
-    channel_min_[c] = std::min(channel_min_[c], data[i]);
-    channel_max_[c] = std::max(channel_max_[c], data[i]);
-  }
-  // END SOLUTION
+  for_each_channel_run(values.shape(), axis_, [&](int64_t channel, int64_t begin, int64_t end) {
+    const auto c = static_cast<std::size_t>(channel);
+    float run_min = channel_min_[c];
+    float run_max = channel_max_[c];
+    // BEGIN SOLUTION
+    for (int64_t i = begin; i < end; ++i) {
+      run_min = std::min(run_min, data[i]);
+      run_max = std::max(run_max, data[i]);
+    }
+    // END SOLUTION
+    channel_min_[c] = run_min;
+    channel_max_[c] = run_max;
+  });
 }
 
 QParams PerChannelMinMaxObserver::compute_qparams(const QuantSpec& spec) const {

@@ -24,6 +24,30 @@
 
 namespace tinytorch {
 
+// A contiguous tensor of `shape` seen as (outer, channels, inner) around `axis`:
+// element i belongs to channel (i / inner) % channels (axis < 0: the whole tensor
+// is channel 0). Calls visit(channel, begin, end) for each run [begin, end) of
+// consecutive elements of one channel, in order — so the per-channel loops of
+// quantize, dequantize, the observers and fake_quantize pick up a channel's scale
+// once per run instead of dividing for every element.
+template <typename Visit>
+void for_each_channel_run(const Shape& shape, int64_t axis, Visit&& visit) {
+  int64_t numel = 1;
+  for (int64_t size : shape) numel *= size;
+  if (numel == 0) return;
+  if (axis < 0) {
+    visit(int64_t{0}, int64_t{0}, numel);
+    return;
+  }
+  const int64_t channels = shape[static_cast<std::size_t>(axis)];
+  int64_t inner = 1;
+  for (std::size_t d = static_cast<std::size_t>(axis) + 1; d < shape.size(); ++d) inner *= shape[d];
+  int64_t begin = 0;
+  while (begin < numel) {
+    for (int64_t channel = 0; channel < channels; ++channel, begin += inner) visit(channel, begin, begin + inner);
+  }
+}
+
 // ---- the first version: int8, affine, per tensor ---------------------------------
 struct Int8Quantized {
   Tensor values;  // int8, the shape of the input

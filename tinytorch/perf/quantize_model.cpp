@@ -31,6 +31,7 @@
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/inference_scope.hpp"
 #include "tinytorch/core/linear.hpp"
+#include "tinytorch/perf/layer_selection.hpp"
 #include "tinytorch/perf/quantize.hpp"
 #include "tinytorch/perf/quantized_linear.hpp"
 #include "tinytorch/profiling/profiler.hpp"
@@ -40,23 +41,7 @@ namespace tinytorch {
 
 namespace {
 
-// A Linear of the model and its position (its name is the position: "0", "2", ...).
-struct LinearLayer {
-  std::size_t index = 0;
-  std::string name;
-  std::shared_ptr<Linear> layer;
-};
-
-std::vector<LinearLayer> find_linear_layers(const Sequential& model) {
-  std::vector<LinearLayer> found;
-  const auto children = model.named_children();
-  for (std::size_t i = 0; i < children.size(); ++i) {
-    if (auto linear = std::dynamic_pointer_cast<Linear>(children[i].second)) {
-      found.push_back({i, children[i].first, std::move(linear)});
-    }
-  }
-  return found;
-}
+using LinearLayer = IndexedLayer<Linear>;
 
 // A layer of the integer pipeline: static, calibrated, uint8 activations (both ends of a link).
 std::shared_ptr<QuantizedLinear> pipeline_layer(const std::shared_ptr<Module>& module) {
@@ -68,29 +53,6 @@ std::shared_ptr<QuantizedLinear> pipeline_layer(const std::shared_ptr<Module>& m
 
 // A ReLU — a plain one, or one fused already (a second run of fuse_integer_pipeline).
 bool is_relu(const Module& module) { return typeid(module) == typeid(ReLU) || typeid(module) == typeid(FusedReLU); }
-
-std::string joined_names(const std::vector<LinearLayer>& layers) {
-  std::string names;
-  for (const LinearLayer& linear : layers) names += (names.empty() ? "\"" : ", \"") + linear.name + "\"";
-  return "[" + names + "]";
-}
-
-bool contains(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-// Every skip_layers entry must name a Linear: a typo would otherwise quantize the layer it meant to keep.
-void check_skip_layers(const std::vector<std::string>& skip_layers, const std::vector<LinearLayer>& linears) {
-  for (const std::string& name : skip_layers) {
-    const bool names_a_linear =
-        std::any_of(linears.begin(), linears.end(), [&](const LinearLayer& linear) { return linear.name == name; });
-    if (!names_a_linear) {
-      throw ValueError(fmt::format("quantize_model: skip_layers names \"{}\", which is not a Linear layer of the "
-                                   "model; the Linear layers are {}",
-                                   name, joined_names(linears)));
-    }
-  }
-}
 
 // A calibration batch: float32 (..., in_features of the first Linear), finite.
 void check_batch(const Tensor& batch, std::size_t index, int64_t in_features) {
@@ -160,15 +122,15 @@ QuantizationSummary quantize_model(Sequential& model, const std::vector<Tensor>&
                                    const QuantConfig& config, std::FILE* log, BetweenLayers between_layers) {
   const auto start = std::chrono::steady_clock::now();
   // 1. find
-  const std::vector<LinearLayer> linears = find_linear_layers(model);
+  const std::vector<LinearLayer> linears = find_layers<Linear>(model);
   if (linears.empty()) {
     throw ValueError("quantize_model: the model has no Linear layer to quantize (is it quantized already?)");
   }
-  check_skip_layers(config.skip_layers, linears);
+  check_skip_layers(config.skip_layers, model, "quantize_model");
   QuantizationSummary summary;
   std::vector<LinearLayer> targets;
   for (const LinearLayer& linear : linears) {
-    if (contains(config.skip_layers, linear.name)) {
+    if (is_skipped(config.skip_layers, linear.name)) {
       summary.skipped_layers.push_back(linear.name);
     } else {
       targets.push_back(linear);
@@ -220,7 +182,8 @@ QuantizationSummary quantize_model(Sequential& model, const std::vector<Tensor>&
     summary.uint8_outputs = fuse_integer_pipeline(model);
     if (log != nullptr) {
       for (const auto& [name, layer] : model.named_children()) {
-        if (!contains(summary.uint8_outputs, name)) continue;
+        const auto& linked = summary.uint8_outputs;
+        if (std::find(linked.begin(), linked.end(), name) == linked.end()) continue;
         const auto& producer = static_cast<const QuantizedLinear&>(*layer);
         fmt::print(log, "layer {}: uint8 output, requantized to the next QuantizedLinear's input{}\n", name,
                    producer.fused_relu() ? ", ReLU fused" : "");
