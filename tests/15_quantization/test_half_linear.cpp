@@ -22,6 +22,8 @@
 #include "tinytorch/perf/half_linear.hpp"
 #include "tinytorch/perf/half_precision.hpp"
 
+#include "expect_error.hpp"
+
 using namespace tinytorch;
 
 namespace {
@@ -29,16 +31,7 @@ namespace {
 constexpr double kUnitRoundoff = 1.0 / (1 << 24);
 constexpr double kOrderSlack = 1.01;
 
-template <typename E, typename F>
-void expect_error(F&& call, std::initializer_list<const char*> fragments) {
-  try {
-    call();
-    ADD_FAILURE() << "expected an exception";
-  } catch (const E& error) {
-    const std::string message = error.what();
-    for (const char* fragment : fragments) EXPECT_NE(message.find(fragment), std::string::npos) << message;
-  }
-}
+using tinytorch::testing::expect_error;
 
 struct Problem {
   Tensor w16;               // (N, K) float16 / bfloat16

@@ -23,6 +23,8 @@
 #include "tinytorch/perf/int4_linear.hpp"
 #include "tinytorch/perf/weight_only_matmul.hpp"
 
+#include "expect_error.hpp"
+
 using namespace tinytorch;
 
 namespace {
@@ -30,16 +32,7 @@ namespace {
 constexpr double kUnitRoundoff = 1.0 / (1 << 24);  // float32 u = 2^-24
 constexpr double kOrderSlack = 1.01;
 
-template <typename E, typename F>
-void expect_error(F&& call, std::initializer_list<const char*> fragments) {
-  try {
-    call();
-    ADD_FAILURE() << "expected an exception";
-  } catch (const E& error) {
-    const std::string message = error.what();
-    for (const char* fragment : fragments) EXPECT_NE(message.find(fragment), std::string::npos) << message;
-  }
-}
+using tinytorch::testing::expect_error;
 
 // Σ_k |x[m,k] · Ŵ[n,k]| + |b[n]|: the scale of the rounding error of output (m, n).
 double magnitude(const std::vector<float>& x, const std::vector<float>& w, const float* bias, int64_t K, int64_t m,

@@ -23,21 +23,14 @@
 #include "tinytorch/perf/half_precision.hpp"
 #include "tinytorch/perf/int4_weights.hpp"
 
+#include "expect_error.hpp"
+
 using namespace tinytorch;
 
 namespace {
 
 // Runs `call`, expects an exception of type E whose message holds every fragment.
-template <typename E, typename F>
-void expect_error(F&& call, std::initializer_list<const char*> fragments) {
-  try {
-    call();
-    ADD_FAILURE() << "expected an exception";
-  } catch (const E& error) {
-    const std::string message = error.what();
-    for (const char* fragment : fragments) EXPECT_NE(message.find(fragment), std::string::npos) << message;
-  }
-}
+using tinytorch::testing::expect_error;
 
 Tensor row(const std::vector<float>& values) { return Tensor::from_values(values, {1, static_cast<int64_t>(values.size())}); }
 
