@@ -12,6 +12,8 @@
 #include "tito/error.hpp"
 #include "tito/process.hpp"
 #include "tito/resolve.hpp"
+#include "tito/results.hpp"
+#include "tito/student_mode.hpp"
 #include "tito/table.hpp"
 #include "tito/term.hpp"
 
@@ -39,18 +41,30 @@ std::vector<const ModuleSpec*> prerequisite_modules(const Project& project, cons
 
 }  // namespace
 
+Cell milestone_status_cell(const Project& project, const MilestoneSpec& milestone, const ResultsBySuite& results,
+                           bool student_copy) {
+  if (!student_copy) return Cell("open", Tone::dim);  // the instructor's checkout locks nothing
+  const MilestoneLock lock = milestone_lock(project, milestone, results);
+  if (!lock.locked) return Cell("unlocked", Tone::good);
+  return Cell(fmt::format("locked: {} module{} to pass", lock.missing.size(), lock.missing.size() == 1 ? "" : "s"),
+              Tone::warn);
+}
+
 int milestone_list_command(const Workspace& ws) {
   const Project project = load_project(ws.root);
   if (project.milestones.empty()) {
     fmt::print("no milestones yet (milestones/NN_name/milestone.yaml)\n");
     return kExitOk;
   }
-  Table table({"Milestone", "Title", "Prerequisite modules", "Built"});
+  Table table({"Milestone", "Title", "Prerequisite modules", "Built", "Status"});
+  const ResultsBySuite results = load_results(results_path(ws));
+  const bool student = is_student_copy(ws.root);
   for (const auto& milestone : project.milestones) {
     std::error_code ec;
     const bool built = fs::exists(milestone_binary(ws, milestone.id), ec);
     table.add_row({milestone.id, milestone.title, prerequisite_numbers(project, milestone),
-                   built ? Cell("yes", Tone::good) : Cell("no", Tone::dim)});
+                   built ? Cell("yes", Tone::good) : Cell("no", Tone::dim),
+                   milestone_status_cell(project, milestone, results, student)});
   }
   fmt::print("{}", table.render(color_enabled(stdout)));
   fmt::print("run one with: tito milestone run <id> [args...]   (e.g. tito milestone run {})\n",
@@ -59,9 +73,21 @@ int milestone_list_command(const Workspace& ws) {
 }
 
 int milestone_run_command(const Workspace& ws, const std::string& spelled_id,
-                          const std::vector<std::string>& extra_args) {
+                          const std::vector<std::string>& extra_args, bool force) {
   const Project project = load_project(ws.root);
   const MilestoneSpec& milestone = resolve_milestone(project, spelled_id);
+  if (is_student_copy(ws.root)) {
+    const MilestoneLock lock = milestone_lock(project, milestone, load_results(results_path(ws)));
+    if (lock.locked && !force) {
+      fmt::print(stderr, "{} milestone {} is locked: these modules have not passed their tests yet:\n",
+                 err_paint("error:", Tone::bad), milestone.id);
+      for (const std::string& missing : lock.missing) fmt::print(stderr, "  {}\n", missing);
+      fmt::print(stderr, "run 'tito test NN' for each until it passes, or 'tito milestone run --force {}'\n",
+                 milestone.id.substr(0, milestone.id.find('_')));
+      return kExitFailure;
+    }
+    if (lock.locked) fmt::print("{} running locked milestone {} (--force)\n", out_paint("note:", Tone::warn), milestone.id);
+  }
   export_if_out_of_sync(project, prerequisite_modules(project, milestone));
   if (const int status = ensure_configured(ws); status != 0) {
     fmt::print(stderr, "{} configuring {} failed (cmake exit {})\n", err_paint("error:", Tone::bad),

@@ -12,7 +12,9 @@
 #include "tito/commands.hpp"
 #include "tito/error.hpp"
 #include "tito/export.hpp"
+#include "tito/progress.hpp"
 #include "tito/results.hpp"
+#include "tito/student_mode.hpp"
 #include "tito/sync.hpp"
 #include "tito/table.hpp"
 #include "tito/term.hpp"
@@ -45,6 +47,13 @@ Cell last_test_cell(const ResultsBySuite& results, const std::string& suite) {
               it->second.passed() ? Tone::good : Tone::bad);
 }
 
+Cell progress_cell(const Progress& progress, const std::string& module) {
+  const auto entry = progress.find(module);
+  if (entry == progress.end() || entry->second.started.empty()) return Cell("not started", Tone::dim);
+  if (entry->second.completed.empty()) return Cell("started " + entry->second.started.substr(0, 10), Tone::warn);
+  return Cell(fmt::format("complete ({}/{} tests)", entry->second.tests_passed, entry->second.tests_total), Tone::good);
+}
+
 // Lines under the table for drift that belongs to no single module.
 void print_project_wide_drift(const Project& project) {
   if (!compare_with_disk({plan_manifest_file(project)}).empty()) {
@@ -62,11 +71,18 @@ void print_project_wide_drift(const Project& project) {
 int module_status_command(const Workspace& ws) {
   const Project project = load_project(ws.root);
   const ResultsBySuite results = load_results(results_path(ws));
-  Table table({"#", "Module", "Title", "Exported", "In sync", "Last test"});
+  // A student copy adds the student's own record (progress.hpp): started, completed.
+  const bool student = is_student_copy(ws.root);
+  const Progress progress = student ? load_progress(ws.root) : Progress{};
+  std::vector<std::string> columns = {"#", "Module", "Title", "Exported", "In sync", "Last test"};
+  if (student) columns.push_back("Progress");
+  Table table(columns);
   for (const auto& module : project.modules) {
     const std::vector<Drift> drifts = compare_with_disk(plan_module_files(project, module));
-    table.add_row({module.number_prefix(), module.name, module.title, exported_cell(module, drifts),
-                   sync_cell(drifts), last_test_cell(results, module.name)});
+    std::vector<Cell> row = {module.number_prefix(), module.name, module.title, exported_cell(module, drifts),
+                             sync_cell(drifts), last_test_cell(results, module.name)};
+    if (student) row.push_back(progress_cell(progress, module.name));
+    table.add_row(row);
   }
   if (project.modules.empty()) {
     fmt::print("no modules yet (modules/NN_name/module.yaml)\n");
@@ -74,6 +90,20 @@ int module_status_command(const Workspace& ws) {
   }
   fmt::print("{}", table.render(color_enabled(stdout)));
   print_project_wide_drift(project);
+  if (!project.milestones.empty()) {
+    Table milestones({"Milestone", "Needs modules", "Status"});
+    for (const MilestoneSpec& milestone : project.milestones) {
+      std::string needs;
+      for (const std::string& name : modules_needed(project, milestone)) {
+        needs += (needs.empty() ? "" : ", ") + name.substr(0, name.find('_'));
+      }
+      milestones.add_row({milestone.id, needs, milestone_status_cell(project, milestone, results, student)});
+    }
+    fmt::print("\n{}", milestones.render(color_enabled(stdout)));
+    if (student) {
+      fmt::print("a milestone unlocks when every module it needs has passed 'tito test' (counts from CTest)\n");
+    }
+  }
   return kExitOk;
 }
 

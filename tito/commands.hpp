@@ -10,6 +10,8 @@
 #include "tito/export.hpp"
 #include "tito/manifest.hpp"
 #include "tito/paths.hpp"
+#include "tito/results.hpp"
+#include "tito/table.hpp"
 
 namespace tito {
 
@@ -28,14 +30,33 @@ struct TestOptions {
 int test_command(const Workspace& ws, const TestOptions& options);
 
 int milestone_list_command(const Workspace& ws);
+// In a student copy (student_mode.hpp) a locked milestone is refused with exit 1 unless `force`.
 int milestone_run_command(const Workspace& ws, const std::string& spelled_id,
-                          const std::vector<std::string>& extra_args);
+                          const std::vector<std::string>& extra_args, bool force = false);
 
 int module_status_command(const Workspace& ws);
+
+// The student's commands (cmd_student.cpp); each a UsageError outside a student copy.
+int module_start_command(const Workspace& ws, const std::string& module);
+int module_reset_command(const Workspace& ws, const std::string& module, bool list_backups,
+                         const std::string& restore_stamp);
+int module_complete_command(const Workspace& ws, const std::string& module);
 
 // Writes docs/modules/*.md from the manifests (docs.hpp); with `check`, writes nothing
 // and returns 1 when a page is out of date or stale.
 int docs_command(const Workspace& ws, bool check);
+
+// Checks this machine (doctor.hpp): one line per check, the fix under each warning or
+// problem; returns 1 when any check is a problem (warnings do not fail), else 0.
+int doctor_command(const Workspace& ws);
+
+// `tito release student DIR [--force]` (cmd_release.cpp, release.hpp): writes the student copy,
+// verifies it (no solution markers or lines; regions reinsert byte for byte); 1 on a failed check.
+struct ReleaseOptions {
+  std::string dir;
+  bool force = false;  // replace an earlier student release in a non-empty DIR
+};
+int release_student_command(const Workspace& ws, const ReleaseOptions& options);
 
 // --- shared by the commands (cmd_common.cpp) ---
 
@@ -58,5 +79,10 @@ std::string format_seconds(double seconds);
 
 // "01_tensor, 02_activations"
 std::string join_module_names(const std::vector<const ModuleSpec*>& modules);
+
+// A milestone's state for tables (cmd_milestone.cpp): "open" in the instructor's checkout;
+// in a student copy "unlocked", or "locked: 2 modules to pass" (student_mode.hpp).
+Cell milestone_status_cell(const Project& project, const MilestoneSpec& milestone, const ResultsBySuite& results,
+                           bool student_copy);
 
 }  // namespace tito

@@ -34,6 +34,8 @@ constexpr const char* kFooter =
     "  tito milestone run 03 --epochs 2\n"
     "  tito module status\n"
     "  tito docs --check              exit 1 if docs/modules/ is out of date (CI)\n"
+    "  tito doctor                    check compiler, packages, dataset, CPU features, OpenBLAS core\n"
+    "  tito release student DIR       write the student starter code (solutions stubbed, verified)\n"
     "\nExit codes: 0 ok, 1 a check, build or test failed, 2 usage or manifest error.";
 
 // The process arguments split at the first "--": what CLI11 parses, and what
@@ -61,12 +63,22 @@ struct Cli {
   tito::ExportOptions export_options;
   tito::TestOptions test_options;
   std::string milestone_id;
+  bool milestone_force = false;
   CLI::App* export_cmd = nullptr;
   CLI::App* test_cmd = nullptr;
   CLI::App* milestone_list_cmd = nullptr;
   CLI::App* milestone_run_cmd = nullptr;
   CLI::App* module_status_cmd = nullptr;
+  CLI::App* module_start_cmd = nullptr;
+  CLI::App* module_reset_cmd = nullptr;
+  CLI::App* module_complete_cmd = nullptr;
+  std::string module_name;
+  bool list_backups = false;
+  std::string restore_stamp;
   CLI::App* docs_cmd = nullptr;
+  CLI::App* doctor_cmd = nullptr;
+  CLI::App* release_student_cmd = nullptr;
+  tito::ReleaseOptions release_options;
   bool docs_check = false;
 };
 
@@ -111,7 +123,13 @@ void add_milestone_commands(CLI::App& app, Cli& cli) {
       "<build>/bin/milestone_<id> from <build>/ (models land in build/models/) with milestone.yaml's\n"
       "run_args followed by the arguments after ID. Exit code: the program's.\n"
       "Arguments that tito would read itself (-h, --help) go after '--'.\n"
-      "\nExamples:\n  tito milestone run 03 --epochs 2\n  tito milestone run 03_1986_mlp -- --help");
+      "In a student copy (made by 'tito release student') a milestone is locked until every module it needs\n"
+      "has passed 'tito test'; --force (before ID) runs it anyway.\n"
+      "\nExamples:\n  tito milestone run 03 --epochs 2\n  tito milestone run 03_1986_mlp -- --help\n"
+      "  tito milestone run --force 06");
+  cli.milestone_run_cmd->add_flag("--force", cli.milestone_force,
+                                  "in a student copy, run the milestone even if the modules it needs have not "
+                                  "passed their tests yet (give it before ID)");
   cli.milestone_run_cmd->add_option("id", cli.milestone_id, "milestone: 03, 3, 03_1986_mlp or 1986_mlp")->required();
   cli.milestone_run_cmd->prefix_command();  // everything after ID is the program's
 }
@@ -121,6 +139,22 @@ void add_module_commands(CLI::App& app, Cli& cli) {
   module->require_subcommand(1);
   cli.module_status_cmd =
       module->add_subcommand("status", "Table of modules: exported, in sync, last 'tito test' result");
+  const char* student_note = "\nOnly in a student copy (made by 'tito release student DIR').";
+  cli.module_start_cmd = module->add_subcommand(
+      "start", "Student copy: check a module's prerequisites, list its starter files and functions to write");
+  cli.module_start_cmd->footer(student_note);
+  cli.module_start_cmd->add_option("module", cli.module_name, "the module (15, 15_quantization, quantization)")
+      ->required();
+  cli.module_reset_cmd = module->add_subcommand(
+      "reset", "Student copy: back up a module's files and restore its starter code (or a backup)");
+  cli.module_reset_cmd->footer(std::string("\nBackups go to .tito/backups/NN_name/YYYYMMDD-HHMMSS/.") + student_note);
+  cli.module_reset_cmd->add_option("module", cli.module_name, "the module")->required();
+  cli.module_reset_cmd->add_flag("--list-backups", cli.list_backups, "list the backups of the module");
+  cli.module_reset_cmd->add_option("--restore", cli.restore_stamp, "restore backup STAMP instead of the starter code");
+  cli.module_complete_cmd = module->add_subcommand(
+      "complete", "Student copy: test a module; when it passes, record it and say what is unlocked");
+  cli.module_complete_cmd->footer(student_note);
+  cli.module_complete_cmd->add_option("module", cli.module_name, "the module")->required();
 }
 
 void add_docs_command(CLI::App& app, Cli& cli) {
@@ -131,6 +165,39 @@ void add_docs_command(CLI::App& app, Cli& cli) {
       "generated: edit module.yaml or ABOUT.md, then run 'tito docs'.\n"
       "\nExamples:\n  tito docs\n  tito docs --check   (CI: exit 1 and list every page out of date)");
   cli.docs_cmd->add_flag("--check", cli.docs_check, "write nothing; exit 1 if a page is out of date");
+}
+
+void add_doctor_command(CLI::App& app, Cli& cli) {
+  cli.doctor_cmd = app.add_subcommand("doctor", "Check this machine: compiler, CMake, packages, dataset, CPU, OpenBLAS");
+  cli.doctor_cmd->footer(
+      "\nOne line per check — ok, warn or problem — and under each warning or problem the exact fix:\n"
+      "the C++ compiler CMake uses (g++ 12+, a C++20 test program), CMake >= 3.25, every Debian package\n"
+      "bin/tito installs (dpkg-query), the four Fashion-MNIST files ($TINYTORCH_DATA_DIR or\n"
+      "/usr/share/datasets/fashion-mnist), the CPU's AVX2 / AVX-512 / VNNI / BF16 flags and the INT8 kernel\n"
+      "path they give ($TINYTORCH_ISA), the OpenBLAS core the library will load ($TINYTORCH_OPENBLAS_CORETYPE,\n"
+      "$OPENBLAS_CORETYPE), and the build directory.\n"
+      "Exit 1 if any check is a problem; warnings (e.g. a variable forcing a slower core) do not fail.\n"
+      "\nExample:\n  bin/tito doctor");
+}
+
+void add_release_command(CLI::App& app, Cli& cli) {
+  CLI::App* release = app.add_subcommand("release", "Make a release of the project (the student starter code)");
+  release->require_subcommand(1);
+  cli.release_student_cmd = release->add_subcommand(
+      "student", "Write a student copy: every solution region replaced by a stub that throws NotImplemented");
+  cli.release_student_cmd->footer(
+      "\nCopies the checkout's files (git ls-files, or the tree minus build*/ and .git) into DIR, replaces each\n"
+      "'// BEGIN SOLUTION' ... '// END SOLUTION' region of modules/**/*.{cpp,hpp} by a stub that compiles and\n"
+      "throws NotImplemented(\"NN_name: function\"), regenerates tinytorch/ from the stubs, keeps the starter\n"
+      "code in .tito/starter/, then VERIFIES the copy: no marker left anywhere, no solution line in modules/,\n"
+      "tinytorch/ or .tito/, and putting the regions back reproduces every original byte for byte. Only then\n"
+      "is the copy marked a student copy (.tito/student.yaml). Exit 1 if a check fails; the checkout is never\n"
+      "changed. DIR must be outside the checkout and empty (--force replaces an earlier student release).\n"
+      "\nExample:\n  tito release student /tmp/tinytorch-student");
+  cli.release_student_cmd->add_option("dir", cli.release_options.dir, "the folder to write (outside the checkout)")
+      ->required();
+  cli.release_student_cmd->add_flag("--force", cli.release_options.force,
+                                    "replace an earlier student release in DIR");
 }
 
 // CLI11 reports an unknown first word as "A subcommand is required"; say what it is instead.
@@ -152,12 +219,19 @@ int run_chosen_command(const Cli& cli, const SplitArguments& arguments) {
   const tito::Workspace ws = tito::locate_workspace();
   if (cli.export_cmd->parsed()) return tito::export_command(ws, cli.export_options);
   if (cli.docs_cmd->parsed()) return tito::docs_command(ws, cli.docs_check);
+  if (cli.doctor_cmd->parsed()) return tito::doctor_command(ws);
+  if (cli.release_student_cmd->parsed()) return tito::release_student_command(ws, cli.release_options);
   if (cli.test_cmd->parsed()) return tito::test_command(ws, cli.test_options);
   if (cli.milestone_list_cmd->parsed()) return tito::milestone_list_command(ws);
   if (cli.module_status_cmd->parsed()) return tito::module_status_command(ws);
+  if (cli.module_start_cmd->parsed()) return tito::module_start_command(ws, cli.module_name);
+  if (cli.module_reset_cmd->parsed()) {
+    return tito::module_reset_command(ws, cli.module_name, cli.list_backups, cli.restore_stamp);
+  }
+  if (cli.module_complete_cmd->parsed()) return tito::module_complete_command(ws, cli.module_name);
   std::vector<std::string> program_args = cli.milestone_run_cmd->remaining();
   program_args.insert(program_args.end(), arguments.passthrough.begin(), arguments.passthrough.end());
-  return tito::milestone_run_command(ws, cli.milestone_id, program_args);
+  return tito::milestone_run_command(ws, cli.milestone_id, program_args, cli.milestone_force);
 }
 
 }  // namespace
@@ -173,6 +247,8 @@ int main(int argc, char** argv) {
   add_milestone_commands(app, cli);
   add_module_commands(app, cli);
   add_docs_command(app, cli);
+  add_doctor_command(app, cli);
+  add_release_command(app, cli);
 
   const SplitArguments arguments = split_at_separator(argc, argv);
   if (arguments.for_tito.size() <= 1) {

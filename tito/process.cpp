@@ -68,6 +68,45 @@ int run_command(const Command& command) {
   return exit_status_of(wait_status);
 }
 
+CapturedRun capture_command(const Command& command) {
+  CapturedRun run;
+  if (command.argv.empty()) return CapturedRun{127, ""};
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return CapturedRun{127, fmt::format("cannot create a pipe: {}", std::strerror(errno))};
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t child = ::fork();
+  if (child < 0) {
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    return CapturedRun{127, fmt::format("cannot start {}: {}", command.argv[0], std::strerror(errno))};
+  }
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    ::dup2(pipe_fds[1], STDOUT_FILENO);
+    ::dup2(pipe_fds[1], STDERR_FILENO);
+    ::close(pipe_fds[1]);
+    exec_child(command);
+  }
+  ::close(pipe_fds[1]);
+  char buffer[4096];
+  while (true) {
+    const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
+    if (got > 0) {
+      run.output.append(buffer, static_cast<size_t>(got));
+    } else if (got == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  ::close(pipe_fds[0]);
+  int wait_status = 0;
+  while (::waitpid(child, &wait_status, 0) < 0) {
+    if (errno != EINTR) return CapturedRun{127, run.output};
+  }
+  run.exit_code = exit_status_of(wait_status);
+  return run;
+}
+
 std::string shell_line(const Command& command) {
   std::string line;
   if (command.working_dir) line = "(cd " + shell_quote(command.working_dir->string()) + " && ";

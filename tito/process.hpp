@@ -25,6 +25,15 @@ int run_command(const Command& command);
 // arguments that need it — for printing what tito runs.
 std::string shell_line(const Command& command);
 
+struct CapturedRun {
+  int exit_code = 0;   // as run_command()
+  std::string output;  // stdout and stderr, interleaved as written
+};
+
+// Runs `command` with its stdout and stderr captured instead of shown (for
+// asking a tool about itself: `cmake --version`, a test compile).
+CapturedRun capture_command(const Command& command);
+
 // The number of parallel build jobs to ask for (at least 1).
 unsigned build_jobs();
 

@@ -79,6 +79,7 @@ void write_from_double(std::byte* base, DType dtype, int64_t index, double value
 
 // Calls visit(storage_index) for every element of the view, in row-major order.
 template <typename Visit> void for_each_element(const Tensor& t, Visit&& visit) {
+  // BEGIN SOLUTION
   const Shape& shape = t.shape();
   const Shape& strides = t.strides();
   const int64_t count = t.numel();
@@ -94,6 +95,7 @@ template <typename Visit> void for_each_element(const Tensor& t, Visit&& visit) 
       index[d] = 0;
     }
   }
+  // END SOLUTION
 }
 
 }  // namespace
@@ -134,8 +136,8 @@ Tensor Tensor::arange(float start, float end, float step) {
   const double span = (static_cast<double>(end) - start) / step;
   const int64_t count = span > 0 ? static_cast<int64_t>(std::ceil(span)) : 0;
   Tensor t = empty({count});
-  float* values = t.data<float>();
   // BEGIN SOLUTION
+  float* values = t.data<float>();
   for (int64_t i = 0; i < count; ++i) values[i] = start + static_cast<float>(i) * step;
   // END SOLUTION
   return t;
@@ -199,12 +201,14 @@ int64_t Tensor::size(int64_t axis) const {
 
 // Contiguous = the strides are exactly the row-major ones (size-1 axes may have any stride).
 bool Tensor::is_contiguous() const {
+  // BEGIN SOLUTION
   int64_t expected = 1;
   for (std::size_t d = shape_.size(); d-- > 0;) {
     if (shape_[d] != 1 && strides_[d] != expected) return false;
     expected *= shape_[d];
   }
   return true;
+  // END SOLUTION
 }
 
 void Tensor::check_dtype(DType expected, const char* operation) const {
@@ -239,6 +243,7 @@ float Tensor::at(std::initializer_list<int64_t> index) const {
     throw IndexError("Tensor::at: " + std::to_string(index.size()) + " indices for a tensor of shape " +
                      shape_str(shape_) + " (expected " + std::to_string(dim()) + ")");
   }
+  // BEGIN SOLUTION
   int64_t position = offset_;
   std::size_t d = 0;
   for (int64_t i : index) {
@@ -249,6 +254,7 @@ float Tensor::at(std::initializer_list<int64_t> index) const {
     position += i * strides_[d++];
   }
   return static_cast<float>(read_as_double(storage_->bytes(), dtype_, position));
+  // END SOLUTION
 }
 
 std::vector<float> Tensor::to_vector() const {
@@ -304,9 +310,11 @@ Tensor Tensor::slice_rows(int64_t begin, int64_t end) const {
                      ") out of range for shape " + shape_str(shape_) + " (expected 0 <= begin <= end <= " +
                      std::to_string(shape_[0]) + ")");
   }
+  // BEGIN SOLUTION
   Shape shape = shape_;
   shape[0] = end - begin;
   return Tensor(storage_, shape, strides_, offset_ + begin * strides_[0], dtype_);
+  // END SOLUTION
 }
 
 Tensor Tensor::index_rows(const std::vector<int64_t>& rows) const {

@@ -21,7 +21,7 @@ int64_t resolve_axis(int64_t axis, const Shape& shape) {
 // has `input_shape`, with each g value copied along `axis` — the gradient of
 // any sum over that axis. Built as module 01 builds broadcasts: a view with
 // stride 0 along the axis, then one contiguous copy.
-Tensor expand_along_axis(const Tensor& g, const Shape& input_shape, int64_t axis) {
+[[maybe_unused]] Tensor expand_along_axis(const Tensor& g, const Shape& input_shape, int64_t axis) {
   Shape kept_shape = input_shape;
   kept_shape[static_cast<std::size_t>(axis)] = 1;
   const Tensor g_kept = ops::reshape(g, kept_shape);

@@ -35,9 +35,9 @@ std::string format_count(double value) {
 }
 
 std::string format_progress_line(const ProgressState& state, int bar_width) {
+  // BEGIN SOLUTION
   const int64_t total = std::max<int64_t>(state.total, 1);
   const int64_t done = std::clamp<int64_t>(state.done, 0, total);
-  // BEGIN SOLUTION
   const int filled = static_cast<int>(static_cast<int64_t>(bar_width) * done / total);
   std::string bar(static_cast<std::size_t>(bar_width), ' ');
   std::fill_n(bar.begin(), filled, '=');

@@ -55,9 +55,9 @@ struct SquaredSums {
     check_comparable(reference, approximation, operation);
     const Tensor y = reference.contiguous();
     const Tensor y_hat = approximation.contiguous();
+    // BEGIN SOLUTION
     const float* y_values = y.data<float>();
     const float* y_hat_values = y_hat.data<float>();
-    // BEGIN SOLUTION
     for (int64_t i = 0; i < y.numel(); ++i) {
       const double value = y_values[i];
       const double error = value - static_cast<double>(y_hat_values[i]);

@@ -34,24 +34,24 @@ struct FakeQuantizeBackward : Node {
 
 // The indicator of (2) for every element of x (float32, finite; params already
 // checked by quantize()).
-Tensor inside_range_mask(const Tensor& x, const QParams& params) {
-  const Tensor input = x.contiguous();
-  const QuantRange range = params.range();
+[[maybe_unused]] Tensor inside_range_mask(const Tensor& x, const QParams& params) {
   Tensor mask = Tensor::empty(x.shape());
+  const Tensor input = x.contiguous();
+  // BEGIN SOLUTION
+  const QuantRange range = params.range();
   const float* values = input.data<float>();
   float* inside = mask.data<float>();
   for_each_channel_run(input.shape(), params.axis, [&](int64_t channel, int64_t begin, int64_t end) {
     const float scale = params.scale[static_cast<std::size_t>(channel)];
     const auto zero_point = static_cast<float>(params.zero_point[static_cast<std::size_t>(channel)]);
     for (int64_t i = begin; i < end; ++i) {
-      // BEGIN SOLUTION
       // The same float operations as quantize(), so the mask agrees with the q it
       // produced: inside the range, q is this value itself; outside, it was clamped.
       const float unclamped = std::nearbyint(values[i] / scale) + zero_point;
       inside[i] = (unclamped >= static_cast<float>(range.min) && unclamped <= static_cast<float>(range.max)) ? 1.0f : 0.0f;
-      // END SOLUTION
     }
   });
+  // END SOLUTION
   return mask;
 }
 
@@ -66,8 +66,8 @@ Tensor fake_quantize(const Tensor& x, const QParams& params) {
   // BEGIN SOLUTION
   Tensor out = dequantize(quantize(x, params), params);  // (1)
   if (auto node = record<FakeQuantizeBackward>(out, x)) node->inside_range = inside_range_mask(x, params);
-  // END SOLUTION
   return out;
+  // END SOLUTION
 }
 
 // ---- the module -------------------------------------------------------------------------

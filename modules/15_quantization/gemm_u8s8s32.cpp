@@ -357,6 +357,7 @@ void finish_tile_scalar(const GemmProblem& problem, int64_t m0, int64_t rows, in
 // The scalar micro-kernel: one row × one block of 16 channels, over the packed layout (3).
 // a:(M,K) packed w:(N,K) -> y columns [n_begin, n_end)
 void gemm_u8s8_scalar(const GemmProblem& problem, int64_t n_begin, int64_t n_end) {
+  // BEGIN SOLUTION
   const PackedWeightsS8& w = *problem.w;
   constexpr int64_t block_n = PackedWeightsS8::kBlockN;
   constexpr int64_t group_k = PackedWeightsS8::kGroupK;
@@ -366,7 +367,6 @@ void gemm_u8s8_scalar(const GemmProblem& problem, int64_t n_begin, int64_t n_end
     for (int64_t n0 = n_begin; n0 < n_end; n0 += block_n) {
       const int8_t* block = w.data() + (n0 / block_n) * (w.k_padded() * block_n);
       int32_t acc[block_n] = {};
-      // BEGIN SOLUTION
       for (int64_t g = 0; g * group_k < K; ++g) {
         int32_t a_group[group_k] = {};  // a[m, 4g..4g+3], zero past K (the weights are zero there too)
         for (int64_t t = 0; t < group_k && g * group_k + t < K; ++t) a_group[t] = a_row[g * group_k + t];
@@ -376,10 +376,10 @@ void gemm_u8s8_scalar(const GemmProblem& problem, int64_t n_begin, int64_t n_end
                     a_group[2] * group[j * group_k + 2] + a_group[3] * group[j * group_k + 3];
         }
       }
-      // END SOLUTION
       finish_tile_scalar(problem, m, 1, n0, std::min(block_n, n_end - n0), acc, block_n);
     }
   }
+  // END SOLUTION
 }
 
 }  // namespace gemm_detail

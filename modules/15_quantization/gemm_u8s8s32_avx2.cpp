@@ -191,11 +191,6 @@ inline __m256i join_pairs(__m256i low_channels, __m256i high_channels) {
 // a_panel:(MR, K_padded) int16 · packed w:(16, K)ᵀ -> y:(MR, 16)
 template <int MR>
 void tile(const GemmProblem& problem, const int16_t* a_panel, int64_t m0, int64_t n0, int64_t columns) {
-  const PackedWeightsS8& w = *problem.w;
-  const int64_t k_padded = w.k_padded();
-  const int64_t groups = k_padded / PackedWeightsS8::kGroupK;
-  const int8_t* block = w.data() + (n0 / kBlock) * (k_padded * kBlock);
-
   __m256i acc[MR][4];  // [row][quarter of the block]: split sums
 #pragma GCC unroll 4
   for (int r = 0; r < MR; ++r)
@@ -203,6 +198,10 @@ void tile(const GemmProblem& problem, const int16_t* a_panel, int64_t m0, int64_
     for (int q = 0; q < 4; ++q) acc[r][q] = _mm256_setzero_si256();
 
   // BEGIN SOLUTION
+  const PackedWeightsS8& w = *problem.w;
+  const int64_t k_padded = w.k_padded();
+  const int64_t groups = k_padded / PackedWeightsS8::kGroupK;
+  const int8_t* block = w.data() + (n0 / kBlock) * (k_padded * kBlock);
   for (int64_t g = 0; g < groups; ++g) {
     __m256i a_broadcast[MR];  // [a0 a1 a2 a3] as int16, in all four 64-bit lanes
 #pragma GCC unroll 4

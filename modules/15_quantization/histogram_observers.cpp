@@ -122,7 +122,7 @@ namespace {
 // `histogram` already has bin 0 replaced; `outliers` = Σ_{i ≥ kept} histogram[i].
 // NaN when nothing lies below `kept` (Q has no mass), +∞ when P has mass where Q has none.
 // group_total / group_nonempty are scratch space of quantized_bins entries.
-double candidate_divergence(const std::vector<double>& histogram, int64_t kept, int64_t quantized_bins, double outliers,
+[[maybe_unused]] double candidate_divergence(const std::vector<double>& histogram, int64_t kept, int64_t quantized_bins, double outliers,
                             std::vector<double>& group_total, std::vector<int64_t>& group_nonempty) {
   // BEGIN SOLUTION
   std::fill(group_total.begin(), group_total.end(), 0.0);

@@ -233,7 +233,7 @@ void check_scaler_options(const LossScalerOptions& options) {
 // the usual powers of 2, correctly rounded for any other S), and whether some g was Inf
 // or NaN — its exponent bits all ones, tested as integers so the loop vectorises.
 // Returns true when every element was finite.
-bool unscale_in_place(Tensor grad, float scale) {
+[[maybe_unused]] bool unscale_in_place(Tensor grad, float scale) {
   constexpr uint32_t kExponentBits = 0x7F80'0000u;
   Tensor values = grad.is_contiguous() ? grad : grad.contiguous();
   float* data = values.data<float>();

@@ -36,8 +36,10 @@ void Observer::record_batch(const Tensor& batch, const char* operation) {
     lo = std::min(lo, data[i]);
     hi = std::max(hi, data[i]);
   }
+  // BEGIN SOLUTION
   min_seen_ = batches_seen_ == 0 ? lo : std::min(min_seen_, lo);
   max_seen_ = batches_seen_ == 0 ? hi : std::max(max_seen_, hi);
+  // END SOLUTION
   ++batches_seen_;
 }
 
@@ -90,11 +92,11 @@ MovingAverageMinMaxObserver::MovingAverageMinMaxObserver(float momentum) : momen
 }
 
 void MovingAverageMinMaxObserver::observe(const Tensor& batch) {
-  const bool first = batches_seen() == 0;
   record_batch(batch, "MovingAverageMinMaxObserver::observe");
+  // BEGIN SOLUTION
+  const bool first = batches_seen() == 1;  // record_batch has counted this batch
   const Tensor values = batch.contiguous();
   const auto [lo, hi] = std::minmax_element(values.data<float>(), values.data<float>() + values.numel());
-  // BEGIN SOLUTION
   // lo ← (1 − c)·lo + c·min(batch): an exponential moving average; the first batch starts it.
   if (first) {
     average_min_ = *lo;
@@ -128,8 +130,9 @@ void PerChannelMinMaxObserver::observe(const Tensor& batch) {
     throw ShapeError(fmt::format("{}: batch of shape {} has {} channels along axis {}; earlier batches had {}",
                                  operation, shape_str(batch.shape()), batch.size(axis_), axis_, channel_min_.size()));
   }
-  const bool first = batches_seen() == 0;
   record_batch(batch, operation);
+  // BEGIN SOLUTION
+  const bool first = batches_seen() == 1;  // record_batch has counted this batch
   const Tensor values = batch.contiguous();
   const float* data = values.data<float>();
   const int64_t channels = values.size(axis_);
@@ -141,15 +144,14 @@ void PerChannelMinMaxObserver::observe(const Tensor& batch) {
     const auto c = static_cast<std::size_t>(channel);
     float run_min = channel_min_[c];
     float run_max = channel_max_[c];
-    // BEGIN SOLUTION
     for (int64_t i = begin; i < end; ++i) {
       run_min = std::min(run_min, data[i]);
       run_max = std::max(run_max, data[i]);
     }
-    // END SOLUTION
     channel_min_[c] = run_min;
     channel_max_[c] = run_max;
   });
+  // END SOLUTION
 }
 
 QParams PerChannelMinMaxObserver::compute_qparams(const QuantSpec& spec) const {

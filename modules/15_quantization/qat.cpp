@@ -94,7 +94,7 @@ void check_qat_config(const QatConfig& config, const std::string& operation) {
 // and max through choose_qparams(_per_channel) — what quantize_tensor computes when
 // QuantizedLinear quantizes the final weight. A fresh observer each call: the weights
 // move every step, and their quantizer must follow them, not an average of the past.
-QParams weight_qparams(const Tensor& weight, const QuantSpec& spec) {
+[[maybe_unused]] QParams weight_qparams(const Tensor& weight, const QuantSpec& spec) {
   std::unique_ptr<Observer> observer;
   if (spec.per_channel) {
     observer = std::make_unique<PerChannelMinMaxObserver>(spec.axis);

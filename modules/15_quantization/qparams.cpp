@@ -64,8 +64,8 @@ void choose_one(float min, float max, const QuantSpec& spec, float& scale, int32
     throw ValueError(fmt::format("choose_qparams: range [{}, {}] for {} {}; expected finite min <= max", min, max,
                                  to_string(spec.dtype), to_string(spec.scheme)));
   }
-  const QuantRange q = quant_range(spec.dtype, spec.narrow_range);
   // BEGIN SOLUTION
+  const QuantRange q = quant_range(spec.dtype, spec.narrow_range);
   // Widen the range to contain 0, so that the real value 0 is exactly q = z.
   const double lo = std::min(0.0, static_cast<double>(min));
   const double hi = std::max(0.0, static_cast<double>(max));

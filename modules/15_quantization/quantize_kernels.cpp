@@ -28,11 +28,11 @@ Uint8QuantParams uint8_quant_params(const QParams& params) {
 
 // x:(n) float32 -> q:(n) uint8.
 bool quantize_f32_u8_ref(const float* x, int64_t n, const Uint8QuantParams& params, uint8_t* q) {
+  bool all_finite = true;
+  // BEGIN SOLUTION
   const float zero_point = static_cast<float>(params.zero_point);
   const float q_min = static_cast<float>(params.q_min);
   const float q_max = static_cast<float>(params.q_max);
-  bool all_finite = true;
-  // BEGIN SOLUTION
   for (int64_t i = 0; i < n; ++i) {
     if (!std::isfinite(x[i])) {  // no integer stands for NaN or ±Inf: report it, write z
       all_finite = false;

@@ -51,7 +51,7 @@ std::shared_ptr<QuantizedLinear> pipeline_layer(const std::shared_ptr<Module>& m
 }
 
 // A ReLU — a plain one, or one fused already (a second run of fuse_integer_pipeline).
-bool is_relu(const Module& module) { return typeid(module) == typeid(ReLU) || typeid(module) == typeid(FusedReLU); }
+[[maybe_unused]] bool is_relu(const Module& module) { return typeid(module) == typeid(ReLU) || typeid(module) == typeid(FusedReLU); }
 
 // A calibration batch: float32 (..., in_features of the first Linear), finite.
 void check_batch(const Tensor& batch, std::size_t index, int64_t in_features) {

@@ -423,10 +423,10 @@ void QuantizedLinear::set_input_params(const QParams& input_params) {
 // bias on the accumulator's scale (see the top of this file). Replaces the "bias" buffer.
 void QuantizedLinear::quantize_bias() {
   if (!has_bias_) return;
+  // BEGIN SOLUTION
   const float* bias = bias_fp32_.data<float>();
   Tensor bias_int32 = Tensor::empty({out_features_}, DType::Int32);
   int32_t* steps = bias_int32.data<int32_t>();
-  // BEGIN SOLUTION
   constexpr double int32_low = std::numeric_limits<int32_t>::min();
   constexpr double int32_high = std::numeric_limits<int32_t>::max();
   for (int64_t n = 0; n < out_features_; ++n) {
@@ -434,8 +434,8 @@ void QuantizedLinear::quantize_bias() {
     const double rounded = std::nearbyint(static_cast<double>(bias[n]) / static_cast<double>(bias_scale));
     steps[n] = static_cast<int32_t>(std::clamp(rounded, int32_low, int32_high));
   }
-  // END SOLUTION
   buffer("bias") = std::move(bias_int32);
+  // END SOLUTION
 }
 
 const QParams& QuantizedLinear::input_params() const {
@@ -487,8 +487,8 @@ void QuantizedLinear::prepare_epilogue() {
   requantize_multiplier_.clear();
   requantize_shift_.clear();
   if (!calibrated_) return;
-  const float input_scale = input_params_.scale[0];
   // BEGIN SOLUTION
+  const float input_scale = input_params_.scale[0];
   for (int64_t n = 0; n < out_features_; ++n) {
     // (4): the float product s_x · s_w[n], the scale of acc.
     output_scale_.push_back(input_scale * weight_scale_of(weight_params_, n));

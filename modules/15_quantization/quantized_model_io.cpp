@@ -364,9 +364,10 @@ std::shared_ptr<Module> load_quantized_linear(const LayerReader& reader, const Q
   std::vector<std::string> keys = {"type", "in", "out", "bias", "mode", "calibrated", "weights", "activations"};
   if (version >= kPipelineVersion) keys.insert(keys.end(), {"uint8_output", "fused_relu"});
   reader.expect_keys(keys);
-  const int64_t in = reader.size(entry, "in");
-  const int64_t out = reader.size(entry, "out");
-  const bool has_bias = reader.boolean(entry, "bias");
+  // read (and checked) here, in the file's order; used by the solution below
+  [[maybe_unused]] const int64_t in = reader.size(entry, "in");
+  [[maybe_unused]] const int64_t out = reader.size(entry, "out");
+  [[maybe_unused]] const bool has_bias = reader.boolean(entry, "bias");
   const bool calibrated = reader.boolean(entry, "calibrated");
   const Json& weights = reader.object(entry, "weights");
   const Json& activations = reader.object(entry, "activations");

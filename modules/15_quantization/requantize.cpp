@@ -29,7 +29,7 @@ constexpr int32_t kInt32Max = std::numeric_limits<int32_t>::max();
 // The right shifts rounding_divide_by_pot accepts, and the left shifts of M ≥ 1.
 constexpr int32_t kMaxShift = 31;
 
-int32_t saturate_to_int32(int64_t value) {
+[[maybe_unused]] int32_t saturate_to_int32(int64_t value) {
   return static_cast<int32_t>(std::clamp<int64_t>(value, kInt32Min, kInt32Max));
 }
 

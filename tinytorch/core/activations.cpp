@@ -76,7 +76,7 @@ template <typename Line> Tensor map_lines(const Tensor& x, int64_t axis, Line li
   return out;
 }
 
-float line_max(const float* x, int64_t n, int64_t stride) {
+[[maybe_unused]] float line_max(const float* x, int64_t n, int64_t stride) {
   float m = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < n; ++j) m = std::max(m, x[j * stride]);
   return m;

@@ -181,13 +181,13 @@ struct CrossEntropyBackward : Node {
   Tensor logits, labels;
   const char* name() const override { return "CrossEntropyBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
+    Tensor dlogits = Tensor::empty(logits.shape());
+    // BEGIN SOLUTION
     const int64_t batch = logits.shape()[0], classes = logits.shape()[1];
     const Tensor z_packed = logits.contiguous(), y_packed = labels.contiguous();
     const float* z = z_packed.data<float>();
     const int32_t* label = y_packed.data<int32_t>();
-    Tensor dlogits = Tensor::empty(logits.shape());
     float* dz = dlogits.data<float>();
-    // BEGIN SOLUTION
     const float scale = g.item() / static_cast<float>(batch);
     for (int64_t b = 0; b < batch; ++b) {
       const float* row = z + b * classes;

@@ -39,10 +39,10 @@ void check_pair(const Tensor& a, const Tensor& b, const char* operation, const c
 Tensor mse_loss(const Tensor& pred, const Tensor& target) {
   check_pair(pred, target, "mse_loss", "pred", "target");
   const Tensor p_tensor = pred.contiguous(), t_tensor = target.contiguous();
+  // BEGIN SOLUTION
   const float* p = p_tensor.data<float>();
   const float* t = t_tensor.data<float>();
   const int64_t count = pred.numel();
-  // BEGIN SOLUTION
   double total = 0.0;
   for (int64_t i = 0; i < count; ++i) {
     const double diff = static_cast<double>(p[i]) - t[i];
@@ -63,26 +63,29 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels) {
   const int64_t batch = logits.shape()[0], classes = logits.shape()[1];
   if (batch == 0 || classes == 0) throw ShapeError("cross_entropy: empty logits of shape " + shape_str(logits.shape()));
   const Tensor z_tensor = logits.contiguous(), y_tensor = labels.contiguous();
-  const float* z = z_tensor.data<float>();
   const int32_t* y = y_tensor.data<int32_t>();
-  double total = 0.0;
   for (int64_t b = 0; b < batch; ++b) {
-    const float* row = z + b * classes;
     const int32_t label = y[b];
     if (label < 0 || label >= classes) {
       throw IndexError("cross_entropy: label " + std::to_string(label) + " in row " + std::to_string(b) +
                        " is out of range for " + std::to_string(classes) + " classes (expected 0 <= label < " +
                        std::to_string(classes) + ")");
     }
-    // BEGIN SOLUTION
+  }
+  // BEGIN SOLUTION
+  const float* z = z_tensor.data<float>();
+  double total = 0.0;
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* row = z + b * classes;
+    const int32_t label = y[b];
     const float m = *std::max_element(row, row + classes);
     double sum_exp = 0.0;
     for (int64_t c = 0; c < classes; ++c) sum_exp += std::exp(static_cast<double>(row[c] - m));
     const double log_sum_exp = m + std::log(sum_exp);
     total += log_sum_exp - row[label];
-    // END SOLUTION
   }
   return Tensor::scalar(static_cast<float>(total / static_cast<double>(batch)));
+  // END SOLUTION
 }
 
 // (3) -(1/N) Σ [ t log p̂ + (1 - t) log(1 - p̂) ],  p̂ = clamp(p, ε, 1 - ε)
@@ -90,7 +93,6 @@ Tensor binary_cross_entropy(const Tensor& probs, const Tensor& targets) {
   check_pair(probs, targets, "binary_cross_entropy", "probs", "targets");
   const Tensor p_tensor = probs.contiguous(), t_tensor = targets.contiguous();
   const float* p = p_tensor.data<float>();
-  const float* t = t_tensor.data<float>();
   const int64_t count = probs.numel();
   for (int64_t i = 0; i < count; ++i) {
     if (!(p[i] >= 0.0f && p[i] <= 1.0f)) {  // also rejects NaN
@@ -99,6 +101,7 @@ Tensor binary_cross_entropy(const Tensor& probs, const Tensor& targets) {
     }
   }
   // BEGIN SOLUTION
+  const float* t = t_tensor.data<float>();
   double total = 0.0;
   for (int64_t i = 0; i < count; ++i) {
     const double clamped = std::clamp(static_cast<double>(p[i]), double{kBceEpsilon}, 1.0 - double{kBceEpsilon});

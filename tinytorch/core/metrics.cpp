@@ -19,11 +19,11 @@ int64_t count_correct(const Tensor& logits, const Tensor& labels) {
                      std::string(dtype_name(labels.dtype())) + "; expected float32 logits and int32 labels");
   }
   const Tensor z_packed = logits.contiguous(), y_packed = labels.contiguous();
+  int64_t correct = 0;
+  // BEGIN SOLUTION
   const int64_t batch = logits.shape()[0], classes = logits.shape()[1];
   const float* z = z_packed.data<float>();
   const int32_t* y = y_packed.data<int32_t>();
-  int64_t correct = 0;
-  // BEGIN SOLUTION
   for (int64_t b = 0; b < batch; ++b) {
     const float* row = z + b * classes;
     int64_t best = 0;  // (1): strict > keeps the first maximum

@@ -20,18 +20,20 @@ SGD::SGD(std::vector<Tensor> parameters, float learning_rate, SGDOptions options
 
 // param, grad, velocity: (count) contiguous.
 void SGD::update(std::size_t index, float* param, const float* grad, int64_t count, int64_t /*step*/) {
-  const float lr = learning_rate(), mu = options_.momentum, lambda = options_.weight_decay;
+  const float mu = options_.momentum;
   if (mu == 0.0f) {
     // BEGIN SOLUTION
+    const float lr = learning_rate(), lambda = options_.weight_decay;
     for (int64_t i = 0; i < count; ++i) param[i] -= lr * (grad[i] + lambda * param[i]);  // (1), (4)
     // END SOLUTION
     return;
   }
   const bool first_step = !velocity_[index].defined();
   if (first_step) velocity_[index] = Tensor::empty({count});
+  // BEGIN SOLUTION
+  const float lr = learning_rate(), lambda = options_.weight_decay;
   float* b = velocity_[index].data<float>();
   const bool nesterov = options_.nesterov;
-  // BEGIN SOLUTION
   for (int64_t i = 0; i < count; ++i) {
     const float g = grad[i] + lambda * param[i];         // (1)
     b[i] = first_step ? g : mu * b[i] + g;               // (2)

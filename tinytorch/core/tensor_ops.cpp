@@ -198,9 +198,9 @@ Tensor sum(const Tensor& a, int64_t axis, bool keepdim) {
   const ReductionView view = reduction_view(a, axis, keepdim, "sum");
   const Tensor source = a.contiguous();
   Tensor out = Tensor::zeros(view.out_shape);
+  // BEGIN SOLUTION
   const float* in = source.data<float>();
   float* o = out.data<float>();
-  // BEGIN SOLUTION
   for (int64_t outer = 0; outer < view.outer; ++outer) {
     float* o_row = o + outer * view.inner;
     for (int64_t j = 0; j < view.n; ++j) {  // add whole rows: the inner loop vectorises
@@ -240,9 +240,9 @@ Tensor max(const Tensor& a, int64_t axis, bool keepdim) {
   if (view.n == 0) throw ShapeError("max: axis " + std::to_string(axis) + " of shape " + shape_str(a.shape()) + " is empty");
   const Tensor source = a.contiguous();
   Tensor out = Tensor::full(view.out_shape, -std::numeric_limits<float>::infinity());
+  // BEGIN SOLUTION
   const float* in = source.data<float>();
   float* o = out.data<float>();
-  // BEGIN SOLUTION
   for (int64_t outer = 0; outer < view.outer; ++outer) {
     float* o_row = o + outer * view.inner;
     for (int64_t j = 0; j < view.n; ++j) {
@@ -261,9 +261,9 @@ Tensor argmax(const Tensor& a, int64_t axis) {
   if (view.n == 0) throw ShapeError("argmax: axis " + std::to_string(axis) + " of shape " + shape_str(a.shape()) + " is empty");
   const Tensor source = a.contiguous();
   Tensor out = Tensor::zeros(view.out_shape, DType::Int32);
+  // BEGIN SOLUTION
   const float* in = source.data<float>();
   int32_t* o = out.data<int32_t>();
-  // BEGIN SOLUTION
   for (int64_t outer = 0; outer < view.outer; ++outer) {
     for (int64_t i = 0; i < view.inner; ++i) {
       const float* column = in + outer * view.n * view.inner + i;
@@ -346,7 +346,7 @@ struct BlasOperand {
   int leading_dimension = 1;
 };
 
-BlasOperand as_blas_operand(const Tensor& t) {
+[[maybe_unused]] BlasOperand as_blas_operand(const Tensor& t) {
   const int64_t rows = t.shape()[0], cols = t.shape()[1];
   if (t.strides()[1] == 1 || cols == 1) {
     return {t, false, static_cast<int>(std::max<int64_t>({t.strides()[0], cols, 1}))};

@@ -86,14 +86,14 @@ EvalResult Trainer::evaluate(DataLoader& loader) {
   const InferenceScope inference(model_);  // eval mode, no graph: less memory, less time
   EvalResult result;
   double loss_sum = 0.0;
+  // BEGIN SOLUTION
   for (Batch& batch : loader) {
-    // BEGIN SOLUTION
     const Tensor logits = model_(batch.inputs);
     loss_sum += static_cast<double>(loss_(logits, batch.labels).item()) * static_cast<double>(batch.size());
     result.correct += count_correct(logits, batch.labels);
     result.examples += batch.size();
-    // END SOLUTION
   }
+  // END SOLUTION
   if (result.examples == 0) throw ValueError("Trainer::evaluate: the loader produced no batches");
   result.loss = loss_sum / static_cast<double>(result.examples);
   result.accuracy = static_cast<double>(result.correct) / static_cast<double>(result.examples);

@@ -40,10 +40,10 @@ Tensor gather_rows(const Tensor& source, std::span<const int64_t> rows) {
   Shape shape = source.shape();
   shape[0] = static_cast<int64_t>(rows.size());
   Tensor result = Tensor::empty(shape, source.dtype());
+  // BEGIN SOLUTION
   const std::size_t row_bytes = row_bytes_of(source);
   const std::byte* from = source.storage()->bytes() + source.offset() * dtype_size(source.dtype());
   std::byte* to = result.storage()->bytes();
-  // BEGIN SOLUTION
   for (std::size_t r = 0; r < rows.size(); ++r) {
     std::memcpy(to + r * row_bytes, from + static_cast<std::size_t>(rows[r]) * row_bytes, row_bytes);
   }

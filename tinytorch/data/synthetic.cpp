@@ -38,22 +38,22 @@ TensorDataset make_spirals(int64_t n_per_class, int64_t classes, float noise, ui
   const int64_t total = n_per_class * classes;
   Tensor features = Tensor::empty({total, 2});
   Tensor labels = Tensor::empty({total}, DType::Int32);
+  // BEGIN SOLUTION
   float* xy = features.data<float>();
   int32_t* label = labels.data<int32_t>();
   Generator generator(seed);
   for (int64_t k = 0; k < classes; ++k) {
     for (int64_t i = 0; i < n_per_class; ++i) {
       const int64_t row = k * n_per_class + i;
-      // BEGIN SOLUTION
       const double radius = static_cast<double>(i + 1) / static_cast<double>(n_per_class);
       const double angle = 2.0 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(classes) +
                            kSpiralSweepRadians * radius + noise * generator.normal();
       xy[2 * row] = static_cast<float>(radius * std::cos(angle));
       xy[2 * row + 1] = static_cast<float>(radius * std::sin(angle));
       label[row] = static_cast<int32_t>(k);
-      // END SOLUTION
     }
   }
+  // END SOLUTION
   return TensorDataset(std::move(features), std::move(labels));
 }
 
@@ -67,16 +67,16 @@ TensorDataset make_blobs(int64_t n, int64_t centers, int64_t dims, float std, ui
   for (float& value : centre) value = generator.uniform(-kBlobCentreBox, kBlobCentreBox);
   Tensor features = Tensor::empty({n, dims});
   Tensor labels = Tensor::empty({n}, DType::Int32);
+  // BEGIN SOLUTION
   float* x = features.data<float>();
   int32_t* label = labels.data<int32_t>();
   for (int64_t i = 0; i < n; ++i) {
-    // BEGIN SOLUTION
     const int64_t k = i % centers;
     label[i] = static_cast<int32_t>(k);
     for (int64_t d = 0; d < dims; ++d)
       x[i * dims + d] = generator.normal(centre[static_cast<std::size_t>(k * dims + d)], std);
-    // END SOLUTION
   }
+  // END SOLUTION
   return TensorDataset(std::move(features), std::move(labels));
 }
 

@@ -229,11 +229,6 @@ template <int MR, int NV>
 // a_panel:(MR, K_padded) · packed w:(16·NV, K)ᵀ -> y:(MR, 16·NV)
 template <int MR, int NV>
 void tile(const GemmProblem& problem, const uint8_t* a_panel, int64_t m0, int64_t n0, int64_t columns) {
-  const PackedWeightsS8& w = *problem.w;
-  const int64_t groups = w.k_padded() / PackedWeightsS8::kGroupK;
-  const int64_t block_bytes = w.k_padded() * kLanes;  // one 16-channel block of (3)
-  const int8_t* weights = w.data() + (n0 / kLanes) * block_bytes;
-
   // Tiles of 1 or 2 rows have too few accumulators to hide vpdpbusd's latency (each sum
   // waits for the previous one); they keep two sums per output, over the even and the
   // odd groups of k, and add them at the end.
@@ -247,6 +242,10 @@ void tile(const GemmProblem& problem, const uint8_t* a_panel, int64_t m0, int64_
       for (int v = 0; v < NV; ++v) acc[c][r][v] = _mm512_setzero_si512();
 
   // BEGIN SOLUTION
+  const PackedWeightsS8& w = *problem.w;
+  const int64_t groups = w.k_padded() / PackedWeightsS8::kGroupK;
+  const int64_t block_bytes = w.k_padded() * kLanes;  // one 16-channel block of (3)
+  const int8_t* weights = w.data() + (n0 / kLanes) * block_bytes;
   int64_t g = 0;
   for (; g + chains <= groups; g += chains) {
 #pragma GCC unroll 2

@@ -95,6 +95,7 @@ inline float horizontal_sum(__m256 v) {
 template <int R, int NT>
 void tile(const float* split, int64_t padded, const Int4GroupedWeights& weights, const float* scales, int64_t m0,
           int64_t n0, const float* bias, float* y) {
+  // BEGIN SOLUTION
   const int64_t N = weights.out_features;
   const int64_t bytes = weights.bytes_per_row();
   const int64_t groups = weights.groups_per_row();
@@ -147,6 +148,7 @@ void tile(const float* split, int64_t padded, const Int4GroupedWeights& weights,
       y[(m0 + r) * N + n0 + t] = bias != nullptr ? sum + bias[n0 + t] : sum;
     }
   }
+  // END SOLUTION
 }
 
 template <int R, int NT>
@@ -176,6 +178,7 @@ void int4_linear_avx2(const float* x, int64_t rows, const Int4GroupedWeights& we
 }
 
 void dequantize_int4_rows_avx2(const Int4GroupedWeights& weights, int64_t n_begin, int64_t n_end, float* out) {
+  // BEGIN SOLUTION
   const int64_t K = weights.in_features;
   const int64_t bytes = weights.bytes_per_row();
   const __m256i duplicate = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
@@ -213,6 +216,7 @@ void dequantize_int4_rows_avx2(const Int4GroupedWeights& weights, int64_t n_begi
       }
     }
   }
+  // END SOLUTION
 }
 
 }  // namespace tinytorch

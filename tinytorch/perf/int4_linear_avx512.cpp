@@ -122,6 +122,7 @@ inline __m512i load_chunk(const uint8_t* packed_row, int64_t byte0, int64_t byte
 // 32 weights share one group (idea 1).
 template <int R, int NT, bool kOneTablePerChunk>
 void tile(const Operands& op, int64_t m0, int64_t n0) {
+  // BEGIN SOLUTION
   const Int4GroupedWeights& w = *op.weights;
   const int64_t N = w.out_features;
   const int64_t bytes = w.bytes_per_row();
@@ -201,6 +202,7 @@ void tile(const Operands& op, int64_t m0, int64_t n0) {
       op.y[(m0 + r) * N + n0 + t] = op.bias != nullptr ? sum + op.bias[n0 + t] : sum;
     }
   }
+  // END SOLUTION
 }
 
 // Rows [m0, m0 + R) of y: weight rows NT at a time, then one at a time.
@@ -246,6 +248,7 @@ void int4_linear_avx512(const float* x, int64_t rows, const Int4GroupedWeights& 
 }
 
 void dequantize_int4_rows_avx512(const Int4GroupedWeights& weights, int64_t n_begin, int64_t n_end, float* out) {
+  // BEGIN SOLUTION
   const int64_t K = weights.in_features;
   const int64_t halves_per_group = weights.group_size / 16;
   const __m512i duplicate = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
@@ -269,6 +272,7 @@ void dequantize_int4_rows_avx512(const Int4GroupedWeights& weights, int64_t n_be
       }
     }
   }
+  // END SOLUTION
 }
 
 }  // namespace tinytorch

@@ -44,7 +44,7 @@ constexpr uint16_t kFloat16SmallestPositive = 0x0001;  // 2^-24, the smallest fl
 // rounds to float16 zero (|W| below ~2e-7) gets the smallest positive float16
 // instead, so (2) never divides by 0. A max/7 beyond float16's 65504 would make
 // s = Inf and Ŵ = Inf · 0 = NaN: that is refused, naming the group.
-uint16_t group_scale_bits(const float* row, int64_t begin, int64_t end, int64_t n, int64_t group,
+[[maybe_unused]] uint16_t group_scale_bits(const float* row, int64_t begin, int64_t end, int64_t n, int64_t group,
                           const char* operation) {
   float max_abs = 0.0f;
   for (int64_t k = begin; k < end; ++k) max_abs = std::max(max_abs, std::fabs(row[k]));
@@ -64,14 +64,14 @@ uint16_t group_scale_bits(const float* row, int64_t begin, int64_t end, int64_t 
 }
 
 // round(w / s) of (2), before the clamp: half to even (nearbyint in the default rounding mode).
-float unclamped_level(float weight, float scale) {
+[[maybe_unused]] float unclamped_level(float weight, float scale) {
   // BEGIN SOLUTION
   return std::nearbyint(weight / scale);
   // END SOLUTION
 }
 
 // (2): the level in [−7, 7].
-int32_t round_to_grid(float weight, float scale) {
+[[maybe_unused]] int32_t round_to_grid(float weight, float scale) {
   // BEGIN SOLUTION
   const float level = std::clamp(unclamped_level(weight, scale), static_cast<float>(-kInt4Max),
                                   static_cast<float>(kInt4Max));
@@ -154,6 +154,7 @@ Int4GroupedWeights quantize_int4_grouped(const Tensor& weight, int64_t group_siz
   result.packed.assign(static_cast<std::size_t>(result.out_features * result.bytes_per_row()), 0);
   result.scales.assign(static_cast<std::size_t>(result.out_features * result.groups_per_row()), 0);
   const Tensor values = weight.contiguous();
+  // BEGIN SOLUTION
   const int64_t K = result.in_features;
   for (int64_t n = 0; n < result.out_features; ++n) {
     const float* row = values.data<float>() + n * K;
@@ -164,31 +165,30 @@ Int4GroupedWeights quantize_int4_grouped(const Tensor& weight, int64_t group_siz
       const uint16_t scale_bits = group_scale_bits(row, begin, end, n, group, operation);
       result.scales[static_cast<std::size_t>(n * result.groups_per_row() + group)] = scale_bits;
       const float scale = float16_bits_to_float32(scale_bits);  // the scale the kernel multiplies by
-      // BEGIN SOLUTION
       for (int64_t k = begin; k < end; ++k) {
         const auto nibble = static_cast<uint8_t>(round_to_grid(row[k], scale) + kNibbleBias);
         packed_row[k / 2] |= (k % 2 == 0) ? nibble : static_cast<uint8_t>(nibble << 4);
       }
-      // END SOLUTION
     }
   }
+  // END SOLUTION
   return result;
 }
 
 void dequantize_int4_rows_ref(const Int4GroupedWeights& weights, int64_t n_begin, int64_t n_end, float* out) {
+  // BEGIN SOLUTION
   const int64_t K = weights.in_features;
   for (int64_t n = n_begin; n < n_end; ++n) {
     const uint8_t* packed_row = weights.packed.data() + n * weights.bytes_per_row();
     const uint16_t* scale_row = weights.scales.data() + n * weights.groups_per_row();
     float* out_row = out + (n - n_begin) * K;
     for (int64_t k = 0; k < K; ++k) {
-      // BEGIN SOLUTION
       const uint8_t byte = packed_row[k / 2];
       const int32_t q = ((k % 2 == 0) ? (byte & 0x0F) : (byte >> 4)) - kNibbleBias;
       out_row[k] = float16_bits_to_float32(scale_row[k / weights.group_size]) * static_cast<float>(q);  // (3), exact
-      // END SOLUTION
     }
   }
+  // END SOLUTION
 }
 
 Tensor dequantize_int4_grouped(const Int4GroupedWeights& weights) {
@@ -220,12 +220,13 @@ Tensor fake_quantize_int4_grouped(const Tensor& weight, int64_t group_size) {
   check_weight(weight, group_size, operation);
   const int64_t N = weight.size(0);
   const int64_t K = weight.size(1);
-  const int64_t groups = (K + group_size - 1) / group_size;
   const Tensor values = weight.contiguous();
   Tensor out = Tensor::empty({N, K});
   Tensor inside_range = Tensor::empty({N, K});
+  // BEGIN SOLUTION
   float* fake = out.data<float>();
   float* inside = inside_range.data<float>();
+  const int64_t groups = (K + group_size - 1) / group_size;
   for (int64_t n = 0; n < N; ++n) {
     const float* row = values.data<float>() + n * K;
     for (int64_t group = 0; group < groups; ++group) {
@@ -233,14 +234,13 @@ Tensor fake_quantize_int4_grouped(const Tensor& weight, int64_t group_size) {
       const int64_t end = std::min(begin + group_size, K);
       const float scale = float16_bits_to_float32(group_scale_bits(row, begin, end, n, group, operation));
       for (int64_t k = begin; k < end; ++k) {
-        // BEGIN SOLUTION
         const float level = unclamped_level(row[k], scale);
         fake[n * K + k] = scale * static_cast<float>(round_to_grid(row[k], scale));  // (3)(2)
         inside[n * K + k] = (level >= -kInt4Max && level <= kInt4Max) ? 1.0f : 0.0f;
-        // END SOLUTION
       }
     }
   }
+  // END SOLUTION
   if (auto node = record<FakeQuantizeInt4GroupedBackward>(out, weight)) node->inside_range = inside_range;
   return out;
 }

@@ -111,13 +111,13 @@ void lower_to_int8(Sequential& model, const std::vector<LinearAt>& linears, cons
 // (5): the int8 form's bytes per weight, from the buffers the QuantizedLinear stores.
 double int8_bits_per_weight(const QuantizedLinear& layer) {
   int64_t weight_bytes = 0;
+  // BEGIN SOLUTION
   for (const auto& [name, tensor] : layer.named_buffers()) {
-    // BEGIN SOLUTION
     if (name == "weight" || name == "weight_scale" || name == "weight_zero_point") {
       weight_bytes += static_cast<int64_t>(tensor.nbytes());
     }
-    // END SOLUTION
   }
+  // END SOLUTION
   return 8.0 * static_cast<double>(weight_bytes) / static_cast<double>(layer.in_features() * layer.out_features());
 }
 
@@ -307,7 +307,7 @@ bool within_budget(const Candidate& candidate, double budget_bits) {
 }
 
 // a beats b: smaller predicted loss; tie -> higher predicted SQNR; tie -> fewer bits.
-bool better(const Candidate& a, const Candidate& b) {
+[[maybe_unused]] bool better(const Candidate& a, const Candidate& b) {
   // BEGIN SOLUTION
   if (std::abs(a.loss_points - b.loss_points) > kTieTolerance) return a.loss_points < b.loss_points;
   const bool same_sqnr = a.sqnr_db == b.sqnr_db || std::abs(a.sqnr_db - b.sqnr_db) <= kTieTolerance;

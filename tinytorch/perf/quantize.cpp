@@ -43,35 +43,35 @@ void check_params_fit(const Shape& shape, const QParams& params, const char* ope
 // (1): q = clamp(round(x / s) + z, q_min, q_max) for a whole contiguous tensor of `shape`, written to T.
 template <typename T>
 void quantize_into(const float* x, const Shape& shape, const QParams& params, T* q) {
+  // BEGIN SOLUTION
   const QuantRange range = params.range();
   for_each_channel_run(shape, params.axis, [&](int64_t channel, int64_t begin, int64_t end) {
     const float scale = params.scale[static_cast<std::size_t>(channel)];
     const int32_t zero_point = params.zero_point[static_cast<std::size_t>(channel)];
     for (int64_t i = begin; i < end; ++i) {
-      // BEGIN SOLUTION
       // nearbyint rounds half to even (the default rounding mode). The division is
       // clamped in float first, so a huge x / s cannot overflow the int conversion.
       const float steps = std::nearbyint(x[i] / scale);
       const float shifted = std::clamp(steps + static_cast<float>(zero_point), static_cast<float>(range.min),
                                        static_cast<float>(range.max));
       q[i] = static_cast<T>(shifted);
-      // END SOLUTION
     }
   });
+  // END SOLUTION
 }
 
 // (2): x̂ = s · (q − z).
 template <typename T>
 void dequantize_into(const T* q, const Shape& shape, const QParams& params, float* x) {
+  // BEGIN SOLUTION
   for_each_channel_run(shape, params.axis, [&](int64_t channel, int64_t begin, int64_t end) {
     const float scale = params.scale[static_cast<std::size_t>(channel)];
     const int32_t zero_point = params.zero_point[static_cast<std::size_t>(channel)];
     for (int64_t i = begin; i < end; ++i) {
-      // BEGIN SOLUTION
       x[i] = scale * static_cast<float>(static_cast<int32_t>(q[i]) - zero_point);
-      // END SOLUTION
     }
   });
+  // END SOLUTION
 }
 
 void require_float32(const Tensor& x, const char* operation) {

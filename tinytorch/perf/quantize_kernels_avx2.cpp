@@ -24,7 +24,7 @@ namespace {
 constexpr int kRoundHalfEven = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 
 // All bits set in the lanes holding NaN or ±Inf.
-__m256 non_finite_lanes(__m256 values) {
+[[maybe_unused]] __m256 non_finite_lanes(__m256 values) {
   const __m256 magnitude = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), values);  // clear the sign bit
   return _mm256_cmp_ps(magnitude, _mm256_set1_ps(FLT_MAX), _CMP_NLE_UQ);
 }
@@ -33,6 +33,7 @@ __m256 non_finite_lanes(__m256 values) {
 
 // x:(n) float32 -> q:(n) uint8, (1) of quantize_kernels.hpp on 8 lanes, 32 values per step.
 bool quantize_f32_u8_avx2(const float* x, int64_t n, const Uint8QuantParams& params, uint8_t* q) {
+  // BEGIN SOLUTION
   const __m256 scale = _mm256_set1_ps(params.scale);
   const __m256 zero_point = _mm256_set1_ps(static_cast<float>(params.zero_point));
   const __m256 q_min = _mm256_set1_ps(static_cast<float>(params.q_min));
@@ -57,10 +58,12 @@ bool quantize_f32_u8_avx2(const float* x, int64_t n, const Uint8QuantParams& par
   }
   const bool tail_finite = quantize_f32_u8_ref(x + i, n - i, params, q + i);
   return tail_finite && _mm256_movemask_ps(non_finite) == 0;
+  // END SOLUTION
 }
 
 // x:(n), n >= 1 -> min, max; 8 running minima and maxima, reduced at the end.
 FloatRange minmax_f32_avx2(const float* x, int64_t n) {
+  // BEGIN SOLUTION
   __m256 lo = _mm256_set1_ps(x[0]);
   __m256 hi = lo;
   __m256 non_finite = _mm256_setzero_ps();
@@ -83,6 +86,7 @@ FloatRange minmax_f32_avx2(const float* x, int64_t n) {
   range.max = std::max(range.max, lanes_max.max) + 0.0f;
   range.all_finite = range.all_finite && _mm256_movemask_ps(non_finite) == 0;
   return range;
+  // END SOLUTION
 }
 
 }  // namespace tinytorch

@@ -25,12 +25,13 @@ constexpr int kRoundHalfEven = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 constexpr __mmask16 kAllLanes = 0xFFFF;
 
 // The first `count` (0..16) lanes on.
-__mmask16 first_lanes(int64_t count) { return static_cast<__mmask16>((1u << count) - 1u); }
+[[maybe_unused]] __mmask16 first_lanes(int64_t count) { return static_cast<__mmask16>((1u << count) - 1u); }
 
 }  // namespace
 
 // x:(n) float32 -> q:(n) uint8, (1) of quantize_kernels.hpp on 16 lanes.
 bool quantize_f32_u8_avx512(const float* x, int64_t n, const Uint8QuantParams& params, uint8_t* q) {
+  // BEGIN SOLUTION
   const __m512 scale = _mm512_set1_ps(params.scale);
   const __m512 zero_point = _mm512_set1_ps(static_cast<float>(params.zero_point));
   const __m512 q_min = _mm512_set1_ps(static_cast<float>(params.q_min));
@@ -54,10 +55,12 @@ bool quantize_f32_u8_avx512(const float* x, int64_t n, const Uint8QuantParams& p
     _mm512_mask_cvtepi32_storeu_epi8(q + i, lanes, quantize16(_mm512_maskz_loadu_ps(lanes, x + i)));
   }
   return non_finite == 0;
+  // END SOLUTION
 }
 
 // x:(n), n >= 1 -> min, max; 16 running minima and maxima, reduced at the end.
 FloatRange minmax_f32_avx512(const float* x, int64_t n) {
+  // BEGIN SOLUTION
   __m512 lo = _mm512_set1_ps(x[0]);
   __m512 hi = lo;
   __mmask16 non_finite = 0;
@@ -82,6 +85,7 @@ FloatRange minmax_f32_avx512(const float* x, int64_t n) {
   _mm512_store_ps(lane_min, lo);
   _mm512_store_ps(lane_max, hi);
   return FloatRange{minmax_f32_ref(lane_min, 16).min, minmax_f32_ref(lane_max, 16).max, non_finite == 0};
+  // END SOLUTION
 }
 
 }  // namespace tinytorch

@@ -47,8 +47,8 @@ void weight_only_matmul_blocked(const float* x, int64_t rows, const WeightOnlyOp
   if (static_cast<int64_t>(converted_block_scratch.size()) < block_rows * K) {
     converted_block_scratch.resize(static_cast<std::size_t>(block_rows * K));
   }
-  float* block = converted_block_scratch.data();
   // BEGIN SOLUTION
+  float* block = converted_block_scratch.data();
   // The bias first: every block's sgemm then adds its product to it (beta = 1).
   if (bias != nullptr) {
     for (int64_t m = 0; m < rows; ++m) std::copy(bias, bias + N, y + m * N);

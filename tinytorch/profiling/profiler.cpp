@@ -62,7 +62,7 @@ Tensor walk_layers(Module& module, const std::string& path, const Tensor& input,
   return x;
 }
 
-double microseconds(std::chrono::steady_clock::duration d) {
+[[maybe_unused]] double microseconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::micro>(d).count();
 }
 
