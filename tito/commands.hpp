@@ -58,6 +58,16 @@ struct ReleaseOptions {
 };
 int release_student_command(const Workspace& ws, const ReleaseOptions& options);
 
+// `tito grade STUDENT_DIR... --output grades.csv` (cmd_grade.cpp, grade.hpp): grades each copy's
+// module sources against this checkout's tests and points; 0 when the CSV was written.
+struct GradeOptions {
+  std::vector<std::string> student_dirs;
+  std::string output;          // the CSV to write
+  std::string work_dir;        // default <build>/grade
+  int timeout_seconds = 120;   // per test (an endless loop in a student's code fails one test)
+};
+int grade_command(const Workspace& ws, const GradeOptions& options);
+
 // --- shared by the commands (cmd_common.cpp) ---
 
 // Exactly one of "names" and --all must be given (UsageError otherwise).

@@ -91,19 +91,17 @@ int attribute_int(const Attributes& attributes, const std::string& name) {
   }
 }
 
-enum class Outcome { passed, failed, skipped };
-
 // status="run" passes unless it holds <failure>/<error>; "fail" fails; a
 // "notrun" holding <skipped> (GTEST_SKIP) or "disabled" is skipped; any other
 // "notrun" (missing executable, unmet fixture) could not run: failed.
-Outcome classify(const std::string& status, std::string_view body) {
+TestOutcome classify(const std::string& status, std::string_view body) {
   const bool has_failure = find_tag(body, "failure", 0) != std::string_view::npos ||
                            find_tag(body, "error", 0) != std::string_view::npos;
   const bool has_skipped = find_tag(body, "skipped", 0) != std::string_view::npos;
-  if (status == "fail" || has_failure) return Outcome::failed;
-  if (status == "disabled" || has_skipped) return Outcome::skipped;
-  if (status == "run" || status.empty()) return Outcome::passed;
-  return Outcome::failed;
+  if (status == "fail" || has_failure) return TestOutcome::failed;
+  if (status == "disabled" || has_skipped) return TestOutcome::skipped;
+  if (status == "run" || status.empty()) return TestOutcome::passed;
+  return TestOutcome::failed;
 }
 
 }  // namespace
@@ -124,14 +122,16 @@ JunitReport parse_junit(std::string_view xml) {
       body = xml.substr(tag->end, close - tag->end);
     }
     ++report.counts.total;
-    switch (classify(attribute(tag->attributes, "status"), body)) {
-      case Outcome::passed: ++report.counts.passed; break;
-      case Outcome::skipped: ++report.counts.skipped; break;
-      case Outcome::failed:
+    const TestCaseResult test{attribute(tag->attributes, "name"), classify(attribute(tag->attributes, "status"), body)};
+    switch (test.outcome) {
+      case TestOutcome::passed: ++report.counts.passed; break;
+      case TestOutcome::skipped: ++report.counts.skipped; break;
+      case TestOutcome::failed:
         ++report.counts.failed;
-        report.failed_tests.push_back(attribute(tag->attributes, "name"));
+        report.failed_tests.push_back(test.name);
         break;
     }
+    report.cases.push_back(test);
   }
   const int declared = attribute_int(suite->attributes, "tests");
   if (declared != report.counts.total) {

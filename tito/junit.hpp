@@ -20,9 +20,18 @@ struct TestCounts {
   int skipped = 0;  // GTEST_SKIP / SKIP_REGULAR_EXPRESSION, or DISABLED_
 };
 
+enum class TestOutcome { passed, failed, skipped };
+
+// One <testcase>: its CTest name ("Suite.Test", "Prefix/Suite.Test/Param  # GetParam() = ...").
+struct TestCaseResult {
+  std::string name;
+  TestOutcome outcome = TestOutcome::failed;
+};
+
 struct JunitReport {
   TestCounts counts;
   std::vector<std::string> failed_tests;  // names, in file order
+  std::vector<TestCaseResult> cases;      // every test case, in file order
 };
 
 // Throws tito::Error (exit 1) when `xml` has no <testsuite>, or its test count

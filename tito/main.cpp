@@ -36,6 +36,7 @@ constexpr const char* kFooter =
     "  tito docs --check              exit 1 if docs/modules/ is out of date (CI)\n"
     "  tito doctor                    check compiler, packages, dataset, CPU features, OpenBLAS core\n"
     "  tito release student DIR       write the student starter code (solutions stubbed, verified)\n"
+    "  tito grade DIR... -o grades.csv  points per test and module for student copies\n"
     "\nExit codes: 0 ok, 1 a check, build or test failed, 2 usage or manifest error.";
 
 // The process arguments split at the first "--": what CLI11 parses, and what
@@ -78,6 +79,8 @@ struct Cli {
   CLI::App* docs_cmd = nullptr;
   CLI::App* doctor_cmd = nullptr;
   CLI::App* release_student_cmd = nullptr;
+  tito::GradeOptions grade_options;
+  CLI::App* grade_cmd = nullptr;
   tito::ReleaseOptions release_options;
   bool docs_check = false;
 };
@@ -200,6 +203,25 @@ void add_release_command(CLI::App& app, Cli& cli) {
                                     "replace an earlier student release in DIR");
 }
 
+void add_grade_command(CLI::App& app, Cli& cli) {
+  cli.grade_cmd = app.add_subcommand("grade", "Grade student copies: per-test and per-module points, as CSV");
+  cli.grade_cmd->footer(
+      "\nFor each STUDENT_DIR, builds this checkout with the student's module sources (modules/NN_name/*.cpp,hpp;\n"
+      "everything else — tests, module.yaml, CMake — is this checkout's), runs every module's unit tests and\n"
+      "awards the points module.yaml declares ('points: N' for the module, or one number per test file, shared\n"
+      "equally by the file's graded tests). Tests that pass on the starter code too, and skipped tests, are not\n"
+      "graded. A module that does not compile is graded on its starter code (0 points, the error in the note).\n"
+      "The starter code is built once first (cached). The grading build lives in --work (default <build>/grade);\n"
+      "logs of every build and test run are kept in its logs/ folder.\n"
+      "\nCSV columns: student,kind,module,file,test,status,points,max_points (kind: test, module, total).\n"
+      "\nExamples:\n  tito grade /tmp/tinytorch-student --output grades.csv\n"
+      "  tito grade submissions/* --output grades.csv --timeout 60");
+  cli.grade_cmd->add_option("student_dirs", cli.grade_options.student_dirs, "student copies to grade")->required();
+  cli.grade_cmd->add_option("--output,-o", cli.grade_options.output, "the CSV file to write")->required();
+  cli.grade_cmd->add_option("--work", cli.grade_options.work_dir, "grading workspace (default <build>/grade)");
+  cli.grade_cmd->add_option("--timeout", cli.grade_options.timeout_seconds, "seconds allowed per test (default 120)");
+}
+
 // CLI11 reports an unknown first word as "A subcommand is required"; say what it is instead.
 void reject_unknown_command(const CLI::App& app, const SplitArguments& arguments) {
   const std::string& first = arguments.for_tito.at(1);
@@ -221,6 +243,7 @@ int run_chosen_command(const Cli& cli, const SplitArguments& arguments) {
   if (cli.docs_cmd->parsed()) return tito::docs_command(ws, cli.docs_check);
   if (cli.doctor_cmd->parsed()) return tito::doctor_command(ws);
   if (cli.release_student_cmd->parsed()) return tito::release_student_command(ws, cli.release_options);
+  if (cli.grade_cmd->parsed()) return tito::grade_command(ws, cli.grade_options);
   if (cli.test_cmd->parsed()) return tito::test_command(ws, cli.test_options);
   if (cli.milestone_list_cmd->parsed()) return tito::milestone_list_command(ws);
   if (cli.module_status_cmd->parsed()) return tito::module_status_command(ws);
@@ -249,6 +272,7 @@ int main(int argc, char** argv) {
   add_docs_command(app, cli);
   add_doctor_command(app, cli);
   add_release_command(app, cli);
+  add_grade_command(app, cli);
 
   const SplitArguments arguments = split_at_separator(argc, argv);
   if (arguments.for_tito.size() <= 1) {

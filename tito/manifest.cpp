@@ -2,6 +2,7 @@
 #include "tito/manifest.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -112,6 +113,48 @@ void require_cmake_safe_args(const Fields& fields, const std::string& key, const
                          fmt::format("'{}' entry '{}' must be non-empty and contain no ';'", key, arg));
     }
   }
+}
+
+int read_points_value(const YamlFile& file, const YAML::Node& value, const std::string& what) {
+  int points = 0;
+  if (!value.IsScalar() || !YAML::convert<int>::decode(value, points) || points < 0) {
+    file.fail(value, fmt::format("{} must be a whole number of points >= 0, got '{}'", what,
+                                 value.IsScalar() ? value.Scalar() : std::string("a list or map")));
+  }
+  return points;
+}
+
+// `points: N` or `points: {test_file.cpp: N, ...}` naming every test file exactly once.
+ModulePoints read_points(const Fields& fields, const std::vector<std::string>& tests) {
+  ModulePoints points;
+  if (!fields.has("points") || fields.node("points").IsNull()) return points;
+  points.declared = true;
+  const YAML::Node& node = fields.node("points");
+  if (node.IsScalar()) {
+    points.total = read_points_value(fields.file(), node, "'points'");
+    return points;
+  }
+  if (!node.IsMap()) fields.file().fail(node, "'points' must be a number or a map test_file.cpp: points");
+  for (const auto& [key, value] : fields.ordered_map("points")) {
+    if (!key.IsScalar()) fields.file().fail(key, "'points' keys must be test file names");
+    const std::string file_name = key.Scalar();
+    if (std::find(tests.begin(), tests.end(), file_name) == tests.end()) {
+      fields.file().fail(key, fmt::format("'points' names '{}', which is not one of the module's tests: {}",
+                                          file_name, fmt::join(tests, ", ")));
+    }
+    const int file_points = read_points_value(fields.file(), value, fmt::format("'points' of {}", file_name));
+    points.per_test_file.emplace_back(file_name, file_points);
+    points.total += file_points;
+  }
+  for (const auto& test : tests) {
+    const bool listed = std::any_of(points.per_test_file.begin(), points.per_test_file.end(),
+                                    [&](const auto& entry) { return entry.first == test; });
+    if (!listed) {
+      fields.file().fail(node, fmt::format("'points' gives no points to the test file '{}'; expected every file "
+                                           "of 'tests' (0 is allowed)", test));
+    }
+  }
+  return points;
 }
 
 std::vector<std::string> sorted_subfolders(const fs::path& dir) {
@@ -285,6 +328,7 @@ ModuleSpec load_module(const fs::path& root, const std::string& folder_name) {
   module.tests = fields.string_list("tests");
   require_listed_files(fields, "tests", module.tests, root / "tests" / folder_name, "tests/" + folder_name);
   module.milestones = fields.string_list("milestones");
+  module.points = read_points(fields, module.tests);
   return module;
 }
 

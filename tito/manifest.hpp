@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tito {
@@ -26,6 +27,18 @@ struct ExportSpec {
   bool is_library_source() const;  // a .cpp the library compiles
 };
 
+// What `tito grade` awards for a module's unit tests (`points:` in module.yaml): either
+//   points: 40                      — shared equally by every graded test of the module, or
+//   points: {test_tensor.cpp: 10, test_matmul.cpp: 30}
+//                                   — each test file's points shared equally by its graded tests
+// (every file of `tests:` listed). A test that passes on the starter code, or is skipped,
+// is not graded: its share goes to the other tests of its file.
+struct ModulePoints {
+  bool declared = false;
+  int total = 0;                                          // the module's points
+  std::vector<std::pair<std::string, int>> per_test_file;  // empty for the single-number form
+};
+
 struct ModuleSpec {
   std::string name;   // "01_tensor": the folder name, the CTest label of its unit tests
   int number = 0;     // 1
@@ -35,7 +48,8 @@ struct ModuleSpec {
   std::vector<ExportSpec> exports;         // in yaml order
   std::optional<std::string> checks;       // inline-checks program in the module folder
   std::vector<std::string> tests;          // GoogleTest sources under tests/<name>/
-  std::vector<std::string> milestones;     // milestone ids that need this module
+ std::vector<std::string> milestones;     // milestone ids that need this module
+  ModulePoints points;                     // for `tito grade`
   std::string yaml_rel;                    // "modules/01_tensor/module.yaml" (for messages)
 
   std::string short_name() const;  // "tensor": the name without its number prefix

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/linear.hpp"
 #include "tinytorch/core/metrics.hpp"
@@ -44,6 +45,9 @@ std::shared_ptr<Sequential> quantized_copy(const Sequential& model, const Tensor
   return quantized;
 }
 
+TINYTORCH_CONCEPT(SQNR, "the signal-to-quantization-noise ratio of an approximation",
+                  "SQNR(y, y_hat) = 10 * log10(sum y^2 / sum (y - y_hat)^2) dB; each halving of the error is +6.02 dB");
+
 TEST(SQNR, HandComputedValues) {
   // y = [3, 4], ŷ = [3, 3]: Σy² = 25, Σ(y − ŷ)² = 1  ->  10·log10(25) = 13.979 dB
   EXPECT_NEAR(sqnr_db(Tensor::from_values({3, 4}), Tensor::from_values({3, 3})), 10 * std::log10(25.0), kDbTolerance);
@@ -57,11 +61,15 @@ TEST(SQNR, HandComputedValues) {
   EXPECT_NEAR(fine - coarse, 10 * std::log10(4.0), kDbTolerance);
 }
 
+TINYTORCH_TEST_FORMULA(SQNR, IdenticalTensorsGiveInfinity, "y_hat == y: sum (y - y_hat)^2 = 0, so SQNR = +inf");
 TEST(SQNR, IdenticalTensorsGiveInfinity) {
   const Tensor y = Tensor::from_values({0.5f, -2, 7});
   EXPECT_EQ(sqnr_db(y, y.clone()), std::numeric_limits<double>::infinity());
 }
 
+TINYTORCH_TEST_FORMULA(SQNR, BadInputsAreRejected,
+                       "shapes differ -> ShapeError; y all zeros (no signal) or a NaN -> ValueError; non-float32 -> "
+                       "DTypeError");
 TEST(SQNR, BadInputsAreRejected) {
   EXPECT_THROW(sqnr_db(Tensor::zeros({2, 3}), Tensor::zeros({3, 2})), ShapeError);
   EXPECT_THROW(sqnr_db(Tensor::zeros({3}), Tensor::ones({3})), ValueError) << "no signal";
@@ -69,6 +77,16 @@ TEST(SQNR, BadInputsAreRejected) {
   EXPECT_THROW(sqnr_db(Tensor::ones({2}), Tensor::ones({2}).to(DType::Int32)), DTypeError);
 }
 
+TINYTORCH_CONCEPT(ValidateQuantizedModel,
+                  "comparing an FP32 model with its quantized copy: how much accuracy is lost, and which layer adds "
+                  "the noise",
+                  "accuracy = correct / examples; accuracy_drop_points = 100 * (fp32 - quantized); agreement = "
+                  "fraction with the same argmax; per layer SQNR: cumulative (quantized model run from the start) and "
+                  "isolated (quantized layer fed the FP32 input); worst = lowest isolated SQNR");
+
+TINYTORCH_TEST_FORMULA(ValidateQuantizedModel, IdenticalModelsLoseNothing,
+                       "identical models: both accuracies = correct / 200, drop 0, agreement 1, every layer SQNR "
+                       "+inf, worst_layer \"\"");
 TEST(ValidateQuantizedModel, IdenticalModelsLoseNothing) {
   const TensorDataset data = blobs();
   Sequential model = blob_mlp(1562);
@@ -91,6 +109,9 @@ TEST(ValidateQuantizedModel, IdenticalModelsLoseNothing) {
   EXPECT_EQ(report.worst_layer, "") << "no layer adds noise";
 }
 
+TINYTORCH_TEST_FORMULA(ValidateQuantizedModel, AccuraciesAndAgreementMatchARecount,
+                       "accuracy = count_correct / 200; drop = 100 * (fp32 - quantized); agreement = #(same argmax) / "
+                       "200");
 TEST(ValidateQuantizedModel, AccuraciesAndAgreementMatchARecount) {
   const TensorDataset data = blobs();
   Sequential model = blob_mlp(1563);
@@ -111,6 +132,10 @@ TEST(ValidateQuantizedModel, AccuraciesAndAgreementMatchARecount) {
   EXPECT_DOUBLE_EQ(report.prediction_agreement, agree / 200.0);
 }
 
+TINYTORCH_TEST_FORMULA(ValidateQuantizedModel, LayerSQNRIsSqnrDbOverTheMeasuredBatches,
+                       "layer SQNR = sqnr_db over the rows of the first sqnr_batches batches; isolated: the quantized "
+                       "layer on the FP32 input, a uint8 output read as s_y * (q - z_y) and compared with ReLU(y) "
+                       "when the ReLU is fused; a ReLU adds no noise (+inf)");
 TEST(ValidateQuantizedModel, LayerSQNRIsSqnrDbOverTheMeasuredBatches) {
   // sqnr_batches = 2 of 32 examples: the cumulative SQNR of the last layer is sqnr_db of the two
   // models' logits on rows 0..63, and layer 0's isolated and cumulative SQNR coincide (same input).
@@ -139,6 +164,9 @@ TEST(ValidateQuantizedModel, LayerSQNRIsSqnrDbOverTheMeasuredBatches) {
   EXPECT_GT(report.layers[0].isolated_db, 30.0) << "int8 layers sit far above 20 dB";
 }
 
+TINYTORCH_TEST_FORMULA(ValidateQuantizedModel, DegradedLayerIsFlaggedAsWorst,
+                       "worst = argmin of isolated SQNR over the layers that add noise: int4 per-tensor (~18 dB) < "
+                       "int8 per-channel (~42 dB); its row is marked \"<- hurts most\"");
 TEST(ValidateQuantizedModel, DegradedLayerIsFlaggedAsWorst) {
   // Layer 2 swapped for an int4 per-tensor version (15 levels for the whole matrix: measured 17.7 dB
   // isolated against 42.5 dB for int8 per-channel): it must be the layer that hurts most.
@@ -163,6 +191,9 @@ TEST(ValidateQuantizedModel, DegradedLayerIsFlaggedAsWorst) {
   EXPECT_EQ(text.substr(line_start, 3), "  2") << "the mark sits on layer 2's row:\n" << text;
 }
 
+TINYTORCH_TEST_FORMULA(ValidateQuantizedModel, SkippedLayerIsNeverTheWorst,
+                       "a Linear kept in FP32 adds no noise: isolated SQNR = +inf; layer 0's noise still reaches the "
+                       "logits (cumulative < +inf)");
 TEST(ValidateQuantizedModel, SkippedLayerIsNeverTheWorst) {
   // Only layer 0 quantized (2 and 4 kept in FP32 by skip_layers): layer 0 is the only one adding noise.
   const TensorDataset data = blobs();
@@ -178,6 +209,8 @@ TEST(ValidateQuantizedModel, SkippedLayerIsNeverTheWorst) {
   EXPECT_LT(report.layers[4].cumulative_db, std::numeric_limits<double>::infinity()) << "layer 0's noise reaches the logits";
 }
 
+TINYTORCH_TEST_FORMULA(ValidateQuantizedModel, RestoresTrainingModes,
+                       "each model's training mode after validation = before");
 TEST(ValidateQuantizedModel, RestoresTrainingModes) {
   const TensorDataset data = blobs();
   Sequential model = blob_mlp(1567);
@@ -191,6 +224,9 @@ TEST(ValidateQuantizedModel, RestoresTrainingModes) {
   EXPECT_FALSE(quantized->is_training());
 }
 
+TINYTORCH_TEST_FORMULA(ValidateQuantizedModel, WithoutSQNRBatchesTheTableIsEmpty,
+                       "sqnr_batches = 0: no layer rows and no worst layer, accuracies still over all examples; "
+                       "sqnr_batches < 0 -> ValueError");
 TEST(ValidateQuantizedModel, WithoutSQNRBatchesTheTableIsEmpty) {
   const TensorDataset data = blobs();
   Sequential model = blob_mlp(1568);
@@ -203,6 +239,8 @@ TEST(ValidateQuantizedModel, WithoutSQNRBatchesTheTableIsEmpty) {
   EXPECT_THROW(validate_quantized_model(model, *quantized, loader, -1), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(ValidateQuantizedModel, DifferentLayerCountsAreRejected,
+                       "models with different numbers of layers -> ValueError");
 TEST(ValidateQuantizedModel, DifferentLayerCountsAreRejected) {
   const TensorDataset data = blobs();
   Sequential model = blob_mlp(1569);
@@ -210,6 +248,11 @@ TEST(ValidateQuantizedModel, DifferentLayerCountsAreRejected) {
   DataLoader loader(data, 64);
   EXPECT_THROW(validate_quantized_model(model, shorter, loader), ValueError);
 }
+
+TINYTORCH_CONCEPT(ValidationReport, "the printed validation report",
+                  "accuracies as 100 * a with 2 decimals (89.77%); change = 100 * (quantized - fp32) points with its "
+                  "sign; SQNR with 1 decimal (38.2 dB), \"inf\" for +infinity; \"<- hurts most\" on the worst layer's "
+                  "row");
 
 TEST(ValidationReport, ToStringShowsAccuraciesAndDrop) {
   ValidationReport report;

@@ -95,6 +95,7 @@
 #include <cmath>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/perf/histogram_observers.hpp"
 
 namespace tinytorch {
@@ -143,6 +144,17 @@ std::vector<double> sparse() {
   return counts;
 }
 
+TINYTORCH_CONCEPT(EntropyCalibration,
+                  "entropy (KL-divergence) calibration, TensorRT's rule: keep the bins whose quantized copy loses "
+                  "least information",
+                  "counts[0] <- counts[1]; for kept = start_bin..bins: P = counts[0..kept) with every counts[i], "
+                  "i >= kept, added to P[kept-1], Q = counts[0..kept) merged into quantized_bins groups (bin j -> "
+                  "group floor(j * quantized_bins / kept)) and spread over the group's non-empty bins; "
+                  "choose the kept minimising KL(P || Q) = sum p_i * log(p_i / q_i), the last on ties; T = kept * w");
+
+TINYTORCH_TEST_FORMULA(EntropyCalibration, TinyHistogramByHand,
+                       "h = [6, 6, 4, 2, 1] (bin 0 <- bin 1); KL(P || Q) for kept 2, 3, 4, 5 = 0.0695, 0.0343, "
+                       "0.0065, 0.0228: minimum at kept = 4");
 TEST(EntropyCalibration, TinyHistogramByHand) {
   // counts [40, 6, 4, 2, 1], 2 quantized bins, candidates kept = 2..5. Bin 0 becomes
   // counts[1] = 6: h = [6, 6, 4, 2, 1], total 19. Group of bin j: ⌊2j / kept⌋.
@@ -155,6 +167,9 @@ TEST(EntropyCalibration, TinyHistogramByHand) {
   EXPECT_EQ(entropy_threshold_bins({40, 6, 4, 2, 1}, 2, 2), 4);
 }
 
+TINYTORCH_TEST_FORMULA(EntropyCalibration, BinZeroIsReplacedByItsNeighbour,
+                       "counts[0] <- counts[1] before anything else, so any size of the zero spike gives the same "
+                       "kept = 4");
 TEST(EntropyCalibration, BinZeroIsReplacedByItsNeighbour) {
   // Only counts[1] matters for bin 0 (NVIDIA's bins[0] = bins[1]): the size of the zero spike changes nothing.
   for (double zeros : {0.0, 6.0, 40.0, 1e9}) {
@@ -162,15 +177,24 @@ TEST(EntropyCalibration, BinZeroIsReplacedByItsNeighbour) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(EntropyCalibration, SmallHistogramMatchesNvidia,
+                       "the expected kept is the output of NVIDIA's unchanged _compute_amax_entropy on the small16 (4 "
+                       "quantized bins, start 4) histogram (see the comment at the top of this file): kept = 13");
 TEST(EntropyCalibration, SmallHistogramMatchesNvidia) {
   // small16 of the generator: 4 quantized bins (num_bits = 3), start_bin 4 -> NVIDIA kept=13.
   EXPECT_EQ(entropy_threshold_bins({9, 7, 8, 5, 6, 3, 4, 1, 0, 2, 0, 0, 1, 0, 0, 1}, 4, 4), 13);
 }
 
+TINYTORCH_TEST_FORMULA(EntropyCalibration, ReluHalfNormalMatchesNvidia,
+                       "the expected kept is the output of NVIDIA's unchanged _compute_amax_entropy on the "
+                       "relu_half_normal histogram (see the comment at the top of this file): kept = 1921");
 TEST(EntropyCalibration, ReluHalfNormalMatchesNvidia) {
   EXPECT_EQ(entropy_threshold_bins(relu_half_normal()), 1921);  // NVIDIA: kept=1921
 }
 
+TINYTORCH_TEST_FORMULA(EntropyCalibration, LongTailWithOutlierSpikesMatchesNvidia,
+                       "the expected kept is the output of NVIDIA's unchanged _compute_amax_entropy on the "
+                       "tail_with_outliers histogram (see the comment at the top of this file): kept = 569");
 TEST(EntropyCalibration, LongTailWithOutlierSpikesMatchesNvidia) {
   // Data ends near bin 630, then 5 + 10 + 25 outliers far out: the threshold stays
   // just past the body. 1414 candidates are +inf (the last kept bin is empty but
@@ -178,22 +202,36 @@ TEST(EntropyCalibration, LongTailWithOutlierSpikesMatchesNvidia) {
   EXPECT_EQ(entropy_threshold_bins(tail_with_outliers()), 569);  // NVIDIA: kept=569
 }
 
+TINYTORCH_TEST_FORMULA(EntropyCalibration, FlatBodyThenOneFarOutlierMatchesNvidia,
+                       "the expected kept is the output of NVIDIA's unchanged _compute_amax_entropy on the "
+                       "flat_then_gap histogram (see the comment at the top of this file): kept = 1000, "
+                       "the end of the flat body");
 TEST(EntropyCalibration, FlatBodyThenOneFarOutlierMatchesNvidia) {
   std::vector<double> counts = ripple(1000);
   counts[2047] = 2;
   EXPECT_EQ(entropy_threshold_bins(counts), 1000);  // NVIDIA: kept=1000, the end of the flat body
 }
 
+TINYTORCH_TEST_FORMULA(EntropyCalibration, FlatHistogramKeepsEveryBin,
+                       "the expected kept is the output of NVIDIA's unchanged _compute_amax_entropy on the noisy_flat "
+                       "histogram (see the comment at the top of this file): kept = 2048, every bin");
 TEST(EntropyCalibration, FlatHistogramKeepsEveryBin) {
   EXPECT_EQ(entropy_threshold_bins(ripple(kBins)), kBins);  // NVIDIA: kept=2048: nothing to clip
 }
 
+TINYTORCH_TEST_FORMULA(EntropyCalibration, ManyEmptyBinsMatchesNvidia,
+                       "the expected kept is the output of NVIDIA's unchanged _compute_amax_entropy on the sparse "
+                       "histogram (see the comment at the top of this file): kept = 1651 (Q spreads a group only over "
+                       "its non-empty bins)");
 TEST(EntropyCalibration, ManyEmptyBinsMatchesNvidia) {
   // Only bins j ≡ 3 (mod 7) or j ≡ 0 (mod 11) hold data: Q spreads each group's
   // total over its non-empty bins only, and empty bins stay empty.
   EXPECT_EQ(entropy_threshold_bins(sparse()), 1651);  // NVIDIA: kept=1651
 }
 
+TINYTORCH_TEST_FORMULA(EntropyCalibration, TiesGoToTheLargestCandidate,
+                       "Q = P exactly for every kept in 4..8, so KL = 0 five times; "
+                       "ties go to the LAST minimum: kept = 8");
 TEST(EntropyCalibration, TiesGoToTheLargestCandidate) {
   // [6, 6, 6, 6, 0, 0, 0, 0], 4 quantized bins, start 4: for every kept in 4..8, Q = P
   // exactly (the data fills whole groups, empty bins stay empty), so KL = 0 five
@@ -201,6 +239,8 @@ TEST(EntropyCalibration, TiesGoToTheLargestCandidate) {
   EXPECT_EQ(entropy_threshold_bins({6, 6, 6, 6, 0, 0, 0, 0}, 4, 4), 8);
 }
 
+TINYTORCH_TEST_FORMULA(EntropyCalibration, ScalingAllCountsChangesNothing,
+                       "KL compares normalised P and Q: counts * 3 gives the same kept = 1921");
 TEST(EntropyCalibration, ScalingAllCountsChangesNothing) {
   // KL compares normalised distributions: 3× the data, same threshold.
   std::vector<double> counts = relu_half_normal();
@@ -208,6 +248,9 @@ TEST(EntropyCalibration, ScalingAllCountsChangesNothing) {
   EXPECT_EQ(entropy_threshold_bins(counts), 1921);
 }
 
+TINYTORCH_TEST_FORMULA(EntropyCalibration, CandidatesWithNothingBelowAreSkipped,
+                       "a kept with no count below it has no Q and is skipped (NVIDIA picks its NaN); "
+                       "if every other is skipped or worse, kept = bins (here KL = 0 only at kept = bins)");
 TEST(EntropyCalibration, CandidatesWithNothingBelowAreSkipped) {
   // nothing_low: 500 zeros in bin 0 (replaced by counts[1] = 0), then data only in
   // bins 1500..2047 (3 each). For kept ≤ 1500, Q has no mass: NVIDIA's code gets
@@ -224,6 +267,9 @@ TEST(EntropyCalibration, CandidatesWithNothingBelowAreSkipped) {
   EXPECT_EQ(entropy_threshold_bins(top_only, 4, 4), 16);
 }
 
+TINYTORCH_TEST_FORMULA(EntropyCalibration, RejectsBadArguments,
+                       "needs bins >= 2, 1 <= start_bin <= bins, quantized_bins >= 1, finite counts >= 0; "
+                       "otherwise ValueError");
 TEST(EntropyCalibration, RejectsBadArguments) {
   EXPECT_THROW(entropy_threshold_bins({5}, 1, 1), ValueError);                  // bins < 2: no counts[1]
   EXPECT_THROW(entropy_threshold_bins({1, 2, 3, 4}, 2, 5), ValueError);         // start_bin > bins
@@ -234,6 +280,9 @@ TEST(EntropyCalibration, RejectsBadArguments) {
   EXPECT_THROW(entropy_threshold_bins({1, 2, INFINITY, 4}, 2, 2), ValueError);  // infinite count
 }
 
+TINYTORCH_TEST_FORMULA(EntropyCalibration, ObserverThresholdIsKeptBinsTimesWidth,
+                       "T = kept * w = 13 * 1; no negative seen -> range [0, 13]: int8 affine scale = 13 / 255, "
+                       "zero_point = -128");
 TEST(EntropyCalibration, ObserverThresholdIsKeptBinsTimesWidth) {
   // Values at bin centres j + 0.5 reproduce small16 in a 16-bin AbsHistogram over
   // [0, 16]: the last count is the value 16 itself, which sets upper = 16, w = 1.

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activations.hpp"
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/error.hpp"
@@ -73,6 +74,10 @@ const std::vector<float> kHandInside = {0, 1, 1, 1, 1, 0, 0, 0};
 
 // ---- forward -------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(FakeQuantizeForward, "fake quantization: quantize and dequantize at once, staying in float32",
+                  "x_hat = s * (clamp(round(x / s) + z, q_min, q_max) - z) = dequantize(quantize(x)), round half to "
+                  "even");
+
 TEST(FakeQuantizeForward, EqualsDequantizeOfQuantizePerTensor) {
   // Range [−2, 3] chosen for data in [−3, 5): part of the data lies outside, so clamping is exercised too.
   Generator generator(15);
@@ -104,12 +109,17 @@ TEST(FakeQuantizeForward, EqualsDequantizeOfQuantizePerChannel) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeForward, HandComputedValues,
+                       "int4, s = 0.5, z = 0: x_hat = 0.5 * clamp(round_half_even(x / 0.5), -8, 7), so x_hat in [-4, "
+                       "3.5]");
 TEST(FakeQuantizeForward, HandComputedValues) {
   // The x̂ column of the table above kHandX.
   const Tensor x = Tensor::from_values(kHandX);
   expect_values_equal(fake_quantize(x, per_tensor(QDType::Int4, 0.5f, 0)), kHandXHat, "x̂ = s·clamp(round(x/s))");
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeForward, RecordsANodeOnlyWhenTheInputRequiresGrad,
+                       "a FakeQuantizeBackward node is recorded only when x requires grad and grad mode is on");
 TEST(FakeQuantizeForward, RecordsANodeOnlyWhenTheInputRequiresGrad) {
   const QParams params = per_tensor(QDType::Int8, 0.1f, 0);
   const Tensor constant = Tensor::from_values({0.3f, -0.2f});
@@ -124,6 +134,11 @@ TEST(FakeQuantizeForward, RecordsANodeOnlyWhenTheInputRequiresGrad) {
 
 // ---- backward: the straight-through estimator ------------------------------------------
 
+TINYTORCH_CONCEPT(FakeQuantizeBackward,
+                  "the straight-through estimator (STE): the gradient used for fake quantization",
+                  "dL/dx = dL/dx_hat * 1[q_min <= round(x / s) + z <= q_max] (round treated as the identity inside "
+                  "the range, 0 where the clamp acts)");
+
 TEST(FakeQuantizeBackward, PassesTheGradientInsideTheRangeAndBlocksItOutside) {
   // L = Σ g_k x̂_k with g = 1..8: dL/dx = g · inside (the table above kHandX), exactly.
   Tensor x = Tensor::from_values(kHandX).set_requires_grad();
@@ -132,6 +147,8 @@ TEST(FakeQuantizeBackward, PassesTheGradientInsideTheRangeAndBlocksItOutside) {
   expect_values_equal(x.grad(), {0, 2, 3, 4, 5, 0, 0, 0}, "dx = g · 1[q_min ≤ round(x/s)+z ≤ q_max]");
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeBackward, TheMaskFollowsTheZeroPoint,
+                       "uint8, s = 0.1, z = 200: dx = 1[0 <= round(x / 0.1) + 200 <= 255], i.e. x in [-20.05, 5.55]");
 TEST(FakeQuantizeBackward, TheMaskFollowsTheZeroPoint) {
   // uint8, s = 0.1, z = 200: q ∈ [0, 255] ⇔ round(x/0.1) ∈ [−200, 55] ⇔ x ∈ [−20.05, 5.55] (half to even at the ends).
   //   x = −20.1 -> −201 out;  −19.9 -> −199 in;  5.5 -> 55 in;  5.6 -> 56 out.
@@ -140,6 +157,8 @@ TEST(FakeQuantizeBackward, TheMaskFollowsTheZeroPoint) {
   expect_values_equal(x.grad(), {0, 1, 1, 0}, "dx = 1[0 ≤ round(x/0.1) + 200 ≤ 255]");
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeBackward, PerChannelMasksUseEachChannelsRange,
+                       "channel c along the axis: dx = 1[q_min <= round(x / s[c]) + z[c] <= q_max]");
 TEST(FakeQuantizeBackward, PerChannelMasksUseEachChannelsRange) {
   // int8 (q ∈ [−128, 127]), z = 0. Axis 0 of (2,3): row 0 has s = 1 (x ∈ [−128, 127]), row 1 s = 0.1 (x ∈ [−12.8, 12.7]).
   //   row 0: 100 in, 130 out, −129 out;   row 1: 1 in, 13 -> 130 out, −12.8 -> −128 in.
@@ -159,6 +178,8 @@ TEST(FakeQuantizeBackward, PerChannelMasksUseEachChannelsRange) {
   expect_values_equal(y.grad(), {1, 0, 0, 1}, "per-column mask");
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeBackward, MatchesTheDerivativeOfTheClippedIdentity,
+                       "STE gradient = g * d clip(x, lo, hi)/dx with lo = s * (q_min - z), hi = s * (q_max - z)");
 TEST(FakeQuantizeBackward, MatchesTheDerivativeOfTheClippedIdentity) {
   // The STE says: differentiate fake_quantize as if it were clip(x, lo, hi), the
   // identity clipped to the representable range lo = s(q_min − z), hi = s(q_max − z).
@@ -193,6 +214,8 @@ TEST(FakeQuantizeBackward, MatchesTheDerivativeOfTheClippedIdentity) {
   expect_values_equal(x.grad(), surrogate_grad, "STE gradient = d clip(x, lo, hi)/dx · g");
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeBackward, TheTrueDerivativeIsZeroWhichIsWhyTheSTEIsNeeded,
+                       "inside one rounding step (f(x + h) - f(x - h)) / 2h = 0; the STE gives 1 there");
 TEST(FakeQuantizeBackward, TheTrueDerivativeIsZeroWhichIsWhyTheSTEIsNeeded) {
   // A central difference with h = s/100 at the middle of a rounding step: x ± h
   // round to the same q, so (f(x+h) − f(x−h)) / 2h = 0 — what gradcheck would
@@ -208,6 +231,8 @@ TEST(FakeQuantizeBackward, TheTrueDerivativeIsZeroWhichIsWhyTheSTEIsNeeded) {
   expect_values_equal(x.grad(), {1, 1, 1}, "STE: dx = g inside the range");
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeBackward, ChainsInAGraph,
+                       "L = sum fq(x) * w: dL/dw = x_hat, dL/dx = w * 1[inside the range]");
 TEST(FakeQuantizeBackward, ChainsInAGraph) {
   // L = Σ fake_quantize(x) · w with the hand-made x (int4, s = 0.5): dL/dw = x̂, dL/dx = w · inside.
   Tensor x = Tensor::from_values(kHandX).set_requires_grad();
@@ -218,6 +243,10 @@ TEST(FakeQuantizeBackward, ChainsInAGraph) {
 }
 
 // ---- errors --------------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(FakeQuantizeErrors, "what fake_quantize refuses",
+                  "a NaN or Inf element -> ValueError naming fake_quantize and the element; scale <= 0 -> ValueError; "
+                  "channel count != size(axis) -> ShapeError; a non-float32 input -> DTypeError");
 
 TEST(FakeQuantizeErrors, NaNAndInfAreValueErrorsNamingTheOperation) {
   const QParams params = per_tensor(QDType::Int8, 0.1f, 0);
@@ -245,6 +274,12 @@ TEST(FakeQuantizeErrors, BadParamsAndDtypes) {
 
 // ---- the module ----------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(FakeQuantizeModule,
+                  "the FakeQuantize module: observe the batch in training mode, then fake-quantize it",
+                  "training with observer on: observer.observe(x), then y = fake_quantize(x, observer's params); "
+                  "moving average: first batch sets lo, hi, then lo <- (1 - c) * lo + c * min(batch), c = 0.01; eval "
+                  "or observer off: range frozen; fake quant off: y = x");
+
 TEST(FakeQuantizeModule, ObservesInTrainingModeThenFakeQuantizes) {
   Generator generator(18);
   const Tensor first = Tensor::uniform({4, 17}, -1.0f, 2.0f, generator);
@@ -264,6 +299,9 @@ TEST(FakeQuantizeModule, ObservesInTrainingModeThenFakeQuantizes) {
   EXPECT_EQ(fq.observer().batches_seen(), 2);
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeModule, EvalModeAndDisabledObserverFreezeTheRange,
+                       "eval mode or enable_observer(false): y = fake_quantize(x, frozen params), batches_seen "
+                       "unchanged");
 TEST(FakeQuantizeModule, EvalModeAndDisabledObserverFreezeTheRange) {
   FakeQuantize fq;
   fq(Tensor::from_values({-1.0f, 1.0f}));
@@ -281,6 +319,8 @@ TEST(FakeQuantizeModule, EvalModeAndDisabledObserverFreezeTheRange) {
   EXPECT_EQ(fq.qparams(), frozen);
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeModule, DisabledFakeQuantReturnsTheInputButStillObserves,
+                       "enable_fake_quant(false): y = x bit for bit, and the observer still counts the batch");
 TEST(FakeQuantizeModule, DisabledFakeQuantReturnsTheInputButStillObserves) {
   FakeQuantize fq;
   fq.enable_fake_quant(false);
@@ -289,12 +329,17 @@ TEST(FakeQuantizeModule, DisabledFakeQuantReturnsTheInputButStillObserves) {
   EXPECT_EQ(fq.observer().batches_seen(), 1);
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeModule, EvalBeforeCalibrationIsAValueError,
+                       "eval mode before any batch was observed: no range yet -> ValueError");
 TEST(FakeQuantizeModule, EvalBeforeCalibrationIsAValueError) {
   FakeQuantize fq;
   fq.eval();
   EXPECT_THROW(fq(Tensor::from_values({1.0f})), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeModule, PerChannelWeightsUseThePerChannelObserver,
+                       "per-channel spec: PerChannelMinMax(axis 0) observer, params = quantize_tensor(W, "
+                       "spec).params; every weight is inside its row's range, so dL/dW = 1");
 TEST(FakeQuantizeModule, PerChannelWeightsUseThePerChannelObserver) {
   // Weights (out = 3, in = 17), symmetric narrow int8 per output row: after one observation
   // the params are exactly quantize_tensor's min-max choice for the same tensor.
@@ -312,6 +357,9 @@ TEST(FakeQuantizeModule, PerChannelWeightsUseThePerChannelObserver) {
   expect_values_equal(weight.grad(), std::vector<float>(51, 1.0f), "dw = 1 (all inside the observed range)");
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeModule, NaNInputIsAValueErrorInBothModes,
+                       "a NaN: training -> the observer throws ValueError (batch not counted); eval -> fake_quantize "
+                       "throws ValueError");
 TEST(FakeQuantizeModule, NaNInputIsAValueErrorInBothModes) {
   const Tensor bad = Tensor::from_values({0.0f, std::numeric_limits<float>::quiet_NaN()});
   FakeQuantize fq;
@@ -322,6 +370,9 @@ TEST(FakeQuantizeModule, NaNInputIsAValueErrorInBothModes) {
   EXPECT_THROW(fq(bad), ValueError);  // eval: fake_quantize rejects it
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeModule, CloneIsIndependent,
+                       "a clone copies params, mode, switches and observer state; observing through it leaves the "
+                       "original unchanged");
 TEST(FakeQuantizeModule, CloneIsIndependent) {
   FakeQuantize fq;
   fq(Tensor::from_values({-1.0f, 1.0f}));
@@ -341,6 +392,9 @@ TEST(FakeQuantizeModule, CloneIsIndependent) {
   EXPECT_NE(cloned.qparams(), fq.qparams());
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeModule, SummaryNamesTheSpecAndObserver,
+                       "extra_repr = \"<dtype> <scheme> per-channel(axis a), observer=<name>, observer_enabled=<b>, "
+                       "fake_quant_enabled=<b>\"");
 TEST(FakeQuantizeModule, SummaryNamesTheSpecAndObserver) {
   const FakeQuantize fq(QuantSpec{QDType::Int8, QScheme::Symmetric, false, true, 0});
   EXPECT_EQ(fq.extra_repr(),

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/adam.hpp"
 #include "tinytorch/core/linear.hpp"
@@ -68,6 +69,14 @@ QuantConfig static_per_channel(CalibrationMethod method) {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(FashionMnistPTQ,
+                  "post-training static INT8 quantization of a trained Fashion-MNIST MLP (784-256-128-10)",
+                  "drop_points = 100 * (fp32_accuracy - int8_accuracy) <= 0.5 for the best calibration method; int8 "
+                  "file / fp32 file <= 0.26 (N*K + 12*N + 8 against 4 * (N*K + N) bytes per layer)");
+
+TINYTORCH_TEST_FORMULA(FashionMnistPTQ, BestStaticPerChannelMethodLosesAtMostHalfAPoint,
+                       "min over {minmax, percentile, entropy, mse} of 100 * (fp32_accuracy - int8_accuracy) <= 0.5 "
+                       "points on 10,000 test images (FP32 > 84%)");
 TEST(FashionMnistPTQ, BestStaticPerChannelMethodLosesAtMostHalfAPoint) {
   const TrainedMLP& t = trained_mlp();
   DataLoader calibration(t.train, 64, /*shuffle=*/true, 7);
@@ -91,6 +100,8 @@ TEST(FashionMnistPTQ, BestStaticPerChannelMethodLosesAtMostHalfAPoint) {
   EXPECT_LE(best_drop, kMaxDropPoints) << "best method: " << best_method;
 }
 
+TINYTORCH_TEST_FORMULA(FashionMnistPTQ, SavedInt8FileIsAtMostAQuarterOfTheFp32File,
+                       "int8_bytes / fp32_bytes <= 0.26; load(save(model)) gives the same outputs bit for bit");
 TEST(FashionMnistPTQ, SavedInt8FileIsAtMostAQuarterOfTheFp32File) {
   const TrainedMLP& t = trained_mlp();
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / "tinytorch_test_ptq";

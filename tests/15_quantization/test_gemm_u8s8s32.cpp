@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/random.hpp"
 #include "tinytorch/perf/gemm_u8s8s32.hpp"
 #include "tinytorch/perf/requantize.hpp"
@@ -133,6 +134,12 @@ EpilogueArrays make_epilogue(const std::vector<int32_t>& acc, int64_t N, Generat
   return e;
 }
 
+TINYTORCH_CONCEPT(GemmPath,
+                  "each INT8 GEMM path (scalar, avx2, avx512vnni) computes exactly the reference, bit for bit",
+                  "acc[m, n] = sum_k (a[m, k] - z_a) * (w[n, k] - z_w[n]) in int32 (gemm_u8s8s32_ref), "
+                  "then the reference epilogue: float y = scale[n] * float(acc + bias[n]), "
+                  "or 8-bit y = clamp(z_y + fixed_point(acc + bias[n]), min, max)");
+
 class GemmPath : public ::testing::TestWithParam<KernelIsa> {
  protected:
   void SetUp() override {
@@ -171,6 +178,10 @@ void assert_same_bits(const std::vector<float>& got, const std::vector<float>& w
 
 // ---- int32 output ---------------------------------------------------------------------------------
 
+TINYTORCH_TEST_FORMULA(GemmPath, Int32EqualsReferenceOnAwkwardShapesValuesAndZeroPoints,
+                       "every output == gemm_u8s8s32_ref: acc[m, n] = sum_k (a[m, k] - z_a) * (w[n, k] - z_w[n]), "
+                       "for M, N in {1, 3, 17, 63, 65, 257}, K in {1, 3, 5, 17, 63, 65, 257, 784}, "
+                       "random and extreme values");
 TEST_P(GemmPath, Int32EqualsReferenceOnAwkwardShapesValuesAndZeroPoints) {
   Generator generator(1511);
   int round = 0;
@@ -188,6 +199,8 @@ TEST_P(GemmPath, Int32EqualsReferenceOnAwkwardShapesValuesAndZeroPoints) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(GemmPath, HandComputedTwoByTwo,
+                       "a - z_a = [[3, 0], [-2, 5]], w - z_w = [[3, -4], [1, 8]]: acc = [[9, 3], [-26, 38]]");
 TEST_P(GemmPath, HandComputedTwoByTwo) {
   // a − z_a = [[5,2],[0,7]] − 2 = [[3,0],[−2,5]];  w − z_w = [[4,−3]−1, [−1,6]+2] = [[3,−4],[1,8]]
   // acc = [[3·3+0·(−4), 3·1+0·8], [−2·3+5·(−4), −2·1+5·8]] = [[9, 3], [−26, 38]]
@@ -199,6 +212,9 @@ TEST_P(GemmPath, HandComputedTwoByTwo) {
   EXPECT_EQ(acc, (std::vector<int32_t>{9, 3, -26, 38}));
 }
 
+TINYTORCH_TEST_FORMULA(GemmPath, DeepestKReachesTheInt32BoundExactly,
+                       "K = 2^15 terms of (a - z_a)(w - z_w) = +-255 * 255: acc = +-2130739200; "
+                       "the four terms of the expansion wrap in int32 but their sum is exact");
 TEST_P(GemmPath, DeepestKReachesTheInt32BoundExactly) {
   // K = 2^15 terms of (a − z_a)(w − z_w) = (0 − 255)(127 − (−128)) = −65025 each: −2,130,739,200,
   // and (255 − 0)(127 − (−128)) = +65025 each: +2,130,739,200 — the four terms of (2) each
@@ -217,6 +233,9 @@ TEST_P(GemmPath, DeepestKReachesTheInt32BoundExactly) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(GemmPath, RowStridesAreHonouredAndPaddingColumnsUntouched,
+                       "a read with row stride lda = K + 5, c written with ldc = N + 3: c[m * ldc + n] = acc[m, "
+                       "n] for n < N, columns n >= N keep their value");
 TEST_P(GemmPath, RowStridesAreHonouredAndPaddingColumnsUntouched) {
   // a with row stride K + 5, output with row stride N + 3: the 3 extra columns keep their sentinel.
   Generator generator(1512);
@@ -236,6 +255,10 @@ TEST_P(GemmPath, RowStridesAreHonouredAndPaddingColumnsUntouched) {
 
 // ---- float32 output ---------------------------------------------------------------------------------
 
+TINYTORCH_TEST_FORMULA(GemmPath, Float32EpiloguesEqualTheReferenceToTheBit,
+                       "int32 bias: y = scale[n] * float(acc + bias_s32[n]); float bias: y = scale[n] * float(acc) + "
+                       "bias_f32[n]; none: y = scale[n] * float(acc); the same float bits as "
+                       "dequantize_s32_to_f32_ref");
 TEST_P(GemmPath, Float32EpiloguesEqualTheReferenceToTheBit) {
   // static (int32 bias), dynamic (float bias after the multiply) and no bias: each equal to
   // dequantize_s32_to_f32_ref of the reference accumulator — QuantizedLinear's formulas.
@@ -261,6 +284,9 @@ TEST_P(GemmPath, Float32EpiloguesEqualTheReferenceToTheBit) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(GemmPath, Float32MatchesQuantizedLinearFormulaWrittenOut,
+                       "y[m, n] = (s_x * s_w[n]) * float(int64(acc[m, n]) + q_b[n]), "
+                       "the scale product in float (QuantizedLinear)");
 TEST_P(GemmPath, Float32MatchesQuantizedLinearFormulaWrittenOut) {
   // QuantizedLinear's requantize_static: y = (s_x · s_w[n]) · float(int64(acc) + q_b[n]), the
   // scale product in float. Written out here, independent of requantize.cpp.
@@ -286,6 +312,9 @@ TEST_P(GemmPath, Float32MatchesQuantizedLinearFormulaWrittenOut) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(GemmPath, BiasNearInt32LimitIsAddedInInt64,
+                       "bias near +-2^31: acc + bias is added in int64 (float output) or saturated to int32 (8-bit "
+                       "output), exactly as the reference does");
 TEST_P(GemmPath, BiasNearInt32LimitIsAddedInInt64) {
   // acc + q_b would wrap in int32 lanes; the kernel must notice and add in int64 (float) or
   // saturate (8-bit) exactly like the reference.
@@ -311,6 +340,9 @@ TEST_P(GemmPath, BiasNearInt32LimitIsAddedInInt64) {
 
 // ---- 8-bit output ----------------------------------------------------------------------------------
 
+TINYTORCH_TEST_FORMULA(GemmPath, Uint8AndInt8RequantizationEqualTheReference,
+                       "y = clamp(z_y + multiply_by_fixed_point(sat32(acc + bias[n]), {M0[n], shift[n]}), output_min, "
+                       "output_max), uint8 and int8, with and without bias and fused ReLU (output_min = z_y)");
 TEST_P(GemmPath, Uint8AndInt8RequantizationEqualTheReference) {
   // Fixed-point requantization (requantize.hpp (5)–(7)) with and without bias, plain and
   // with a fused ReLU (output_min = output zero point), to uint8 and to int8.
@@ -347,6 +379,9 @@ TEST_P(GemmPath, Uint8AndInt8RequantizationEqualTheReference) {
 
 // ---- threads ---------------------------------------------------------------------------------------
 
+TINYTORCH_TEST_FORMULA(GemmPath, SeveralThreadsGiveTheSameBitsAsOne,
+                       "output columns are split over threads in blocks of 64; each output is computed by the same "
+                       "instructions in the same order, so 2 or 3 threads give exactly the 1-thread result");
 TEST_P(GemmPath, SeveralThreadsGiveTheSameBitsAsOne) {
   // N = 257: five 64-column units, split 3 + 2 over 2 threads, 2 + 2 + 1 over 3.
   Generator generator(1517);
@@ -376,6 +411,10 @@ INSTANTIATE_TEST_SUITE_P(EveryPath, GemmPath,
 
 // ---- the reference in stages, and the packed layout ----------------------------------------------------
 
+TINYTORCH_CONCEPT(GemmReference, "the reference INT8 GEMM in stages: the four-term zero-point expansion",
+                  "sum_k (a - z_a)(w - z_w[n]) = sum_k a * w - z_a * sum_k w[n, k] - z_w[n] * sum_k a[m, "
+                  "k] + K * z_a * z_w[n] (wrapping int32, exact for K <= 32768)");
+
 TEST(GemmReference, FourTermExpansionEqualsTheDirectFormula) {
   // (2): Σ a·w (the reference with zero points 0) + the correction of zero_point_correction_ref,
   // from the row sums of a and w, equals (1) computed directly.
@@ -394,6 +433,9 @@ TEST(GemmReference, FourTermExpansionEqualsTheDirectFormula) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(GemmReference, RowSumsHandComputed,
+                       "row sums: sum_k a[m, k] ([1, 2, 3] -> 6, [255, 255, 0] -> 510), sum_k w[n, k] ([-128, 127, "
+                       "1] -> 0, [-1, -2, -3] -> -6)");
 TEST(GemmReference, RowSumsHandComputed) {
   // a rows [1, 2, 3] -> 6 and [255, 255, 0] -> 510; w rows [−128, 127, 1] -> 0 and [−1, −2, −3] -> −6
   const uint8_t a[] = {1, 2, 3, 255, 255, 0};
@@ -406,6 +448,13 @@ TEST(GemmReference, RowSumsHandComputed) {
   EXPECT_EQ(w_sums[0], 0);
   EXPECT_EQ(w_sums[1], -6);
 }
+
+TINYTORCH_CONCEPT(PackedWeights,
+                  "packing int8 weights in the layout the VNNI kernel reads: 4 consecutive k of 16 channels per 64 "
+                  "bytes",
+                  "K_padded = K rounded up to 4, N_padded = N rounded up to 16; offset(n, "
+                  "k) = (n / 16) * (K_padded * 16) + (k / 4) * 64 + (n % 16) * 4 + k % 4; padding bytes are 0; "
+                  "row_sums[n] = sum_k w[n, k]");
 
 TEST(PackedWeights, LayoutFollowsEquationThree) {
   // N = 17, K = 5: K_padded = 8, N_padded = 32. w[16, 4] lives at
@@ -428,6 +477,9 @@ TEST(PackedWeights, LayoutFollowsEquationThree) {
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(packed.data()) % 64, 0u);
 }
 
+TINYTORCH_TEST_FORMULA(PackedWeights, ReadsBackEveryWeightWithSumsAndZeroPoints,
+                       "at(n, k) == w[n, k]; row_sums()[n] == sum_k w[n, k]; zero_points()[n] == z_w[n]; "
+                       "has_zero_points() == (some z_w[n] != 0); at() outside (N, K) throws IndexError");
 TEST(PackedWeights, ReadsBackEveryWeightWithSumsAndZeroPoints) {
   Generator generator(1520);
   for (const RowsColumns& shape : kShapes) {
@@ -451,6 +503,9 @@ TEST(PackedWeights, ReadsBackEveryWeightWithSumsAndZeroPoints) {
   EXPECT_THROW(symmetric.at(0, 4), IndexError);
 }
 
+TINYTORCH_TEST_FORMULA(PackedWeights, CopiesShareTheBytes,
+                       "a copy shares the packed bytes (same data() pointer); one zero point given is repeated over "
+                       "all N channels");
 TEST(PackedWeights, CopiesShareTheBytes) {
   const PackedWeightsS8 packed = pack_weights_s8(Tensor::zeros({3, 4}, DType::Int8), {5});
   const PackedWeightsS8 copy = packed;  // NOLINT: the copy is the point
@@ -467,6 +522,11 @@ CpuFeatures cpu_with(bool avx2, bool avx512vnni) {
   return cpu;
 }
 
+TINYTORCH_CONCEPT(GemmDispatch, "choosing the GEMM path from TINYTORCH_ISA and what the CPU supports",
+                  "no request: the best supported path (avx512vnni > avx2 > scalar); "
+                  "a supported request (any case) is used; an unsupported or unknown request warns (naming it and the "
+                  "path used) and keeps the best supported path");
+
 TEST(GemmDispatch, BestSupportedPathWithoutARequest) {
   EXPECT_EQ(choose_kernel_isa(nullptr, cpu_with(true, true)).isa, KernelIsa::Avx512Vnni);
   EXPECT_EQ(choose_kernel_isa("", cpu_with(true, false)).isa, KernelIsa::Avx2);
@@ -481,6 +541,9 @@ TEST(GemmDispatch, RequestNarrowsToASupportedPath) {
   EXPECT_EQ(choose_kernel_isa("AVX2", cpu_with(true, true)).isa, KernelIsa::Avx2);  // any case
 }
 
+TINYTORCH_TEST_FORMULA(GemmDispatch, RequestForAPathTheCpuLacksWarnsAndKeepsTheBest,
+                       "request avx512vnni on an avx2 CPU -> avx2 with a warning naming \"avx512vnni\" and \"using "
+                       "avx2\"; avx2 on a CPU without it -> scalar");
 TEST(GemmDispatch, RequestForAPathTheCpuLacksWarnsAndKeepsTheBest) {
   const KernelIsaChoice choice = choose_kernel_isa("avx512vnni", cpu_with(true, false));
   EXPECT_EQ(choice.isa, KernelIsa::Avx2);
@@ -489,6 +552,8 @@ TEST(GemmDispatch, RequestForAPathTheCpuLacksWarnsAndKeepsTheBest) {
   EXPECT_EQ(choose_kernel_isa("avx2", cpu_with(false, false)).isa, KernelIsa::Scalar);
 }
 
+TINYTORCH_TEST_FORMULA(GemmDispatch, UnknownRequestWarnsAndKeepsTheBest,
+                       "an unknown name keeps the best path, warning with the name and \"scalar, avx2 or avx512vnni\"");
 TEST(GemmDispatch, UnknownRequestWarnsAndKeepsTheBest) {
   const KernelIsaChoice choice = choose_kernel_isa("sse9", cpu_with(true, true));
   EXPECT_EQ(choice.isa, KernelIsa::Avx512Vnni);
@@ -496,6 +561,8 @@ TEST(GemmDispatch, UnknownRequestWarnsAndKeepsTheBest) {
   EXPECT_NE(choice.warning.find("scalar, avx2 or avx512vnni"), std::string::npos) << choice.warning;
 }
 
+TINYTORCH_TEST_FORMULA(GemmDispatch, ActivePathIsSupportedAndNamed,
+                       "active_kernel_isa() is supported; kernel names read \"gemm_u8s8s32_<tile>_<isa>\"");
 TEST(GemmDispatch, ActivePathIsSupportedAndNamed) {
   EXPECT_TRUE(kernel_isa_supported(KernelIsa::Scalar));
   EXPECT_TRUE(kernel_isa_supported(active_kernel_isa()));
@@ -507,6 +574,8 @@ TEST(GemmDispatch, ActivePathIsSupportedAndNamed) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(GemmDispatch, ForcingAPathTheCpuLacksIsAValueError,
+                       "GemmOptions::isa naming a path this CPU lacks throws ValueError (no silent fallback)");
 TEST(GemmDispatch, ForcingAPathTheCpuLacksIsAValueError) {
   for (KernelIsa isa : {KernelIsa::Avx2, KernelIsa::Avx512Vnni}) {
     if (kernel_isa_supported(isa)) continue;
@@ -520,6 +589,10 @@ TEST(GemmDispatch, ForcingAPathTheCpuLacksIsAValueError) {
   if (kernel_isa_supported(KernelIsa::Avx512Vnni)) GTEST_SKIP() << "this CPU supports every path";
 }
 
+TINYTORCH_CONCEPT(GemmThreads, "the number of threads one GEMM call may use",
+                  "set_gemm_threads(n) needs 1 <= n <= 256 (ValueError otherwise, setting unchanged); "
+                  "gemm_threads() returns it");
+
 TEST(GemmThreads, SettingIsCheckedAndRead) {
   const int before = gemm_threads();
   set_gemm_threads(2);
@@ -532,6 +605,12 @@ TEST(GemmThreads, SettingIsCheckedAndRead) {
 
 // ---- errors and tensor forms ------------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(GemmErrors, "bad GEMM arguments are rejected before any work, naming the problem",
+                  "z_w outside [-128, 127], N or K < 1, K > 32768, ldw < K -> ValueError; "
+                  "float weights -> DTypeError; zero-point count != N -> ShapeError; z_a outside [0, "
+                  "255] -> ValueError; lda < K, ldc < N, an epilogue span of the wrong length -> ShapeError; "
+                  "M = 0 is an empty product");
+
 TEST(GemmErrors, PackingRejectsBadSizesAndZeroPoints) {
   const std::vector<int8_t> w(8, 0);
   const int32_t out_of_range[] = {0, 128};
@@ -543,6 +622,10 @@ TEST(GemmErrors, PackingRejectsBadSizesAndZeroPoints) {
   EXPECT_THROW(pack_weights_s8(Tensor::zeros({2, 4}, DType::Int8), {1, 2, 3}), ShapeError);  // 3 zero points, N = 2
 }
 
+TINYTORCH_TEST_FORMULA(GemmErrors, CallsRejectBadArgumentsNamingThem,
+                       "z_a outside [0, 255], empty packing, both biases, multiplier neither 0 nor in [2^30, 2^31), "
+                       "shift outside [-31, 31], [output_min, output_max] outside the type -> ValueError; lda < K, "
+                       "ldc < N, \"scale holds 3 values; expected N = 4\" -> ShapeError; M = 0 is fine");
 TEST(GemmErrors, CallsRejectBadArgumentsNamingThem) {
   const PackedWeightsS8 packed = pack_weights_s8(Tensor::zeros({4, 3}, DType::Int8));
   const std::vector<uint8_t> a(6, 1);
@@ -573,6 +656,12 @@ TEST(GemmErrors, CallsRejectBadArgumentsNamingThem) {
   EXPECT_NO_THROW(gemm_u8s8s32(0, a.data(), 3, 0, packed, c.data(), 4));
 }
 
+TINYTORCH_CONCEPT(GemmTensorForms,
+                  "the tensor forms of the GEMM: int8 or uint8 activations in, int32/float32/8-bit tensors out",
+                  "an int8 a runs as a + 128 with z_a + 128 (same a - z_a); outputs equal the reference epilogues on "
+                  "acc[m, n] = sum_k (a[m, k] - z_a) * (w[n, k] - z_w[n]); a K mismatch is a ShapeError naming both "
+                  "shapes");
+
 TEST(GemmTensorForms, Int8ActivationsEqualTheirUint8Shift) {
   // a_u8 = a_s8 + 128 with z_u8 = z_s8 + 128 gives the same a − z, hence the same output.
   Generator generator(1521);
@@ -587,6 +676,10 @@ TEST(GemmTensorForms, Int8ActivationsEqualTheirUint8Shift) {
   EXPECT_EQ(from_s8.to_int32_vector(), reference_acc(c));
 }
 
+TINYTORCH_TEST_FORMULA(GemmTensorForms, EpilogueFormsGiveTheReferenceOutputs,
+                       "gemm_u8s8f32 -> float32 = dequantize_s32_to_f32_ref(acc); "
+                       "gemm_u8s8u8 / gemm_u8s8s8 -> uint8 / int8 = requantize_s32_to_u8_ref / _s8_ref(acc), "
+                       "bit for bit");
 TEST(GemmTensorForms, EpilogueFormsGiveTheReferenceOutputs) {
   Generator generator(1522);
   const Case c = make_case(3, 20, 9, Values::Random, ZeroPoints::None, generator);
@@ -617,6 +710,9 @@ TEST(GemmTensorForms, EpilogueFormsGiveTheReferenceOutputs) {
   assert_same(std::vector<int8_t>(s.data<int8_t>(), s.data<int8_t>() + s.numel()), want_s8, c.N, "gemm_u8s8s8 tensor");
 }
 
+TINYTORCH_TEST_FORMULA(GemmTensorForms, ShapeAndDTypeErrorsNameTheShapes,
+                       "a:(M, K) against packed (N, K): a K mismatch -> ShapeError naming (2, 3) and (4, 5); "
+                       "float32 a -> DTypeError; int8 a with z_a outside [-128, 127] -> ValueError");
 TEST(GemmTensorForms, ShapeAndDTypeErrorsNameTheShapes) {
   const PackedWeightsS8 packed = pack_weights_s8(Tensor::zeros({4, 5}, DType::Int8));
   try {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/error.hpp"
 #include "tinytorch/core/linear.hpp"
@@ -64,6 +65,12 @@ double magnitude(const Problem& p, int64_t K, int64_t m, int64_t n) {
 
 // ---- kernels ---------------------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(HalfLinearKernel, "the FP16 / BF16 weight-only matmul kernels",
+                  "y[m, n] = sum_k x[m, k] * f32(W16[n, k]) + b[n]; a float sum of K + 1 terms is within (K + 1) * u "
+                  "* sum |terms| of the exact one (u = 2^-24), two such sums within twice that");
+
+TINYTORCH_TEST_FORMULA(HalfLinearKernel, ReferenceMatchesTheFormulaInDouble,
+                       "|y_ref - y_double| <= (K + 1) * u * (sum_k |x * f32(W16)| + |b|), u = 2^-24");
 TEST(HalfLinearKernel, ReferenceMatchesTheFormulaInDouble) {
   for (DType format : {DType::Float16, DType::BFloat16}) {
     const int64_t rows = 3, N = 5, K = 41;
@@ -83,6 +90,8 @@ TEST(HalfLinearKernel, ReferenceMatchesTheFormulaInDouble) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(HalfLinearKernel, EveryPathMatchesTheReferenceOnOddShapes,
+                       "|y_simd - y_ref| <= 2 * (K + 1) * u * (sum_k |x * f32(W16)| + |b|), u = 2^-24");
 TEST(HalfLinearKernel, EveryPathMatchesTheReferenceOnOddShapes) {
   std::vector<KernelIsa> paths;
   for (KernelIsa isa : {KernelIsa::Avx2, KernelIsa::Avx512Vnni}) {
@@ -114,6 +123,9 @@ TEST(HalfLinearKernel, EveryPathMatchesTheReferenceOnOddShapes) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(HalfLinearKernel, RefusesOtherFormats,
+                       "format must be float16 or bfloat16 (else ValueError); names Scalar -> \"half_ref\", "
+                       "Avx512Vnni -> \"half_avx512\"");
 TEST(HalfLinearKernel, RefusesOtherFormats) {
   const float x = 1.0f;
   const uint16_t w = 0;
@@ -129,6 +141,13 @@ TEST(HalfLinearKernel, RefusesOtherFormats) {
 
 // ---- the layer -------------------------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(HalfLinear, "the weight-only FP16 / BF16 Linear layer",
+                  "W16 = W rounded to nearest even in float16 or bfloat16; y = x * f32(W16)^T + b (float32 bias and "
+                  "sum); a weight that overflows float16 (|W| >= 65520) is refused");
+
+TINYTORCH_TEST_FORMULA(HalfLinear, WeightsAreRoundedToNearestEven,
+                       "f32(W16) = W rounded to 11 (float16) or 8 (bfloat16) significant bits, ties to even: 1/3 -> "
+                       "0.333251953125 (fp16) or 0.333984375 (bf16); 70000 -> 70144 (bf16); 65519 -> 65504 (fp16)");
 TEST(HalfLinear, WeightsAreRoundedToNearestEven) {
   // 1/3: float16 keeps 10 mantissa bits: 0x3555 = 0.333251953125 (1/3 − 8.1e-5);
   //      bfloat16 keeps 7: 0x3EAB = 0.333984375 (rounded up, 1/3 + 6.5e-4).
@@ -143,6 +162,9 @@ TEST(HalfLinear, WeightsAreRoundedToNearestEven) {
   EXPECT_EQ(fp16.weight16().data<uint16_t>()[0], 0x3555);
 }
 
+TINYTORCH_TEST_FORMULA(HalfLinear, Float16OverflowIsRefusedNamingTheWeight,
+                       "a weight rounding to float16 Inf (>= 65520) -> ValueError naming weight[n, k] and suggesting "
+                       "bfloat16; a NaN weight -> ValueError");
 TEST(HalfLinear, Float16OverflowIsRefusedNamingTheWeight) {
   // 65520 rounds up past 65504: float16 Inf.
   const Linear fp32(Tensor::from_values({0.5f, 1.0f, 2.0f, 65520.0f}, {2, 2}), Tensor());
@@ -153,6 +175,9 @@ TEST(HalfLinear, Float16OverflowIsRefusedNamingTheWeight) {
   expect_error<ValueError>([&] { HalfLinear(nan_layer, DType::BFloat16); }, {"weight[0, 0]", "nan"});
 }
 
+TINYTORCH_TEST_FORMULA(HalfLinear, ForwardMatchesALinearWithTheWidenedWeight,
+                       "HalfLinear(x) = Linear(f32(W16), b)(x) within 2 * (K + 1) * u * sum |terms| (fused path for 1 "
+                       "and 3 rows, block path for 65)");
 TEST(HalfLinear, ForwardMatchesALinearWithTheWidenedWeight) {
   Generator generator(41);
   const Linear fp32(37, 19, true, generator);
@@ -179,6 +204,8 @@ TEST(HalfLinear, ForwardMatchesALinearWithTheWidenedWeight) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(HalfLinear, EveryKernelPathGivesTheSameLayerOutput,
+                       "every supported kernel path = the scalar path within 1e-4");
 TEST(HalfLinear, EveryKernelPathGivesTheSameLayerOutput) {
   Generator generator(42);
   HalfLinear layer(Linear(63, 17, true, generator), DType::BFloat16);
@@ -193,6 +220,8 @@ TEST(HalfLinear, EveryKernelPathGivesTheSameLayerOutput) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(HalfLinear, MemoryUsageOfTheMnistFirstLayer,
+                       "original = 4 * (N*K + N); quantized = 2 * N*K + 4 * N; ratio = original / quantized");
 TEST(HalfLinear, MemoryUsageOfTheMnistFirstLayer) {
   // FP32: 4·784·256 + 4·256 = 803,840 bytes; 16-bit weights: 2·784·256 = 401,408 + bias 1,024
   // = 402,432; ratio 803,840 / 402,432 = 1.99745.
@@ -204,6 +233,9 @@ TEST(HalfLinear, MemoryUsageOfTheMnistFirstLayer) {
   EXPECT_NEAR(usage.ratio, 1.99745, 1e-5);
 }
 
+TINYTORCH_TEST_FORMULA(HalfLinear, BuffersFormatAndRepr,
+                       "buffers weight 16-bit (N, K) and bias F32 (N) when there is one; extra_repr \"in_features=K, "
+                       "out_features=N, weights <format>\"");
 TEST(HalfLinear, BuffersFormatAndRepr) {
   Generator generator(44);
   const HalfLinear layer(Linear(9, 4, true, generator), DType::BFloat16);
@@ -219,6 +251,8 @@ TEST(HalfLinear, BuffersFormatAndRepr) {
   EXPECT_EQ(no_bias.named_buffers().size(), 1u);
 }
 
+TINYTORCH_TEST_FORMULA(HalfLinear, FromPartsRoundTripAndCloneIndependence,
+                       "HalfLinear(weight16, bias) gives the same outputs; a clone owns its buffers");
 TEST(HalfLinear, FromPartsRoundTripAndCloneIndependence) {
   Generator generator(45);
   HalfLinear layer(Linear(12, 5, true, generator), DType::Float16);
@@ -232,6 +266,10 @@ TEST(HalfLinear, FromPartsRoundTripAndCloneIndependence) {
   EXPECT_NE((*clone)(x).to_vector(), before);
 }
 
+TINYTORCH_TEST_FORMULA(HalfLinear, BadInputsAreRefusedWithTheirShapes,
+                       "last axis != in_features -> ShapeError; a non-float32 input -> DTypeError; a format other "
+                       "than float16 / bfloat16 -> ValueError; parts of the wrong dtype or shape -> DTypeError / "
+                       "ShapeError");
 TEST(HalfLinear, BadInputsAreRefusedWithTheirShapes) {
   Generator generator(46);
   HalfLinear layer(Linear(4, 3, true, generator), DType::Float16);

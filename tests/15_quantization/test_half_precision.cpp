@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/perf/half_precision.hpp"
 
 namespace tinytorch {
@@ -27,6 +28,14 @@ bool is_bfloat16_nan(uint16_t bf16) { return (bf16 & 0x7F80) == 0x7F80 && (bf16 
 
 // ---- float32 -> float16, hand-computed --------------------------------------------------------
 
+TINYTORCH_CONCEPT(Float16Reference,
+                  "float32 <-> IEEE float16 (1 sign bit, 5 exponent bits with bias 15, 10 mantissa bits)",
+                  "value = (-1)^s * 1.m * 2^(e - 15), subnormal (-1)^s * 0.m * 2^-14; float32 -> float16 rounds to "
+                  "nearest, ties to even; from 65520 up -> Inf; NaN stays a quiet NaN of the same sign");
+
+TINYTORCH_TEST_FORMULA(Float16Reference, ExactValuesGiveTheirBitPatterns,
+                       "bits = sign << 15 | (e + 15) << 10 | mantissa: 1 = 0x3C00, 65504 = 0x7BFF, 2^-14 = 0x0400, "
+                       "2^-24 = 0x0001, -0 = 0x8000");
 TEST(Float16Reference, ExactValuesGiveTheirBitPatterns) {
   // sign | 5-bit exponent (bias 15) | 10-bit mantissa
   EXPECT_EQ(float32_to_float16_bits(1.0f), 0x3C00);     // exponent 15, mantissa 0
@@ -40,6 +49,9 @@ TEST(Float16Reference, ExactValuesGiveTheirBitPatterns) {
   EXPECT_EQ(float32_to_float16_bits(-0.0f), 0x8000);  // the sign of zero survives
 }
 
+TINYTORCH_TEST_FORMULA(Float16Reference, OverflowRoundsToInfinityFrom65520,
+                       "65520 is the tie between 65504 (odd mantissa 0x3FF) and 2^16: RNE goes up to Inf 0x7C00; just "
+                       "below 65520 -> 0x7BFF");
 TEST(Float16Reference, OverflowRoundsToInfinityFrom65520) {
   // 65520 is halfway between 65504 (mantissa 0x3FF, odd) and 65536 (= Inf's slot): the tie goes up.
   EXPECT_EQ(float32_to_float16_bits(65520.0f), 0x7C00);
@@ -49,6 +61,9 @@ TEST(Float16Reference, OverflowRoundsToInfinityFrom65520) {
   EXPECT_EQ(float32_to_float16_bits(-std::numeric_limits<float>::infinity()), 0xFC00);
 }
 
+TINYTORCH_TEST_FORMULA(Float16Reference, TiesRoundToEven,
+                       "halfway between two float16 values -> the one with the even mantissa (step 2^-10 near 1, "
+                       "2^-24 for subnormals); float32 subnormals -> +-0");
 TEST(Float16Reference, TiesRoundToEven) {
   // Near 1 the half spacing is 2^-10. 1 + 2^-11 is halfway between 0x3C00 (even) and 0x3C01.
   EXPECT_EQ(float32_to_float16_bits(1.0f + 0x1p-11f), 0x3C00);
@@ -67,6 +82,8 @@ TEST(Float16Reference, TiesRoundToEven) {
   EXPECT_EQ(float32_to_float16_bits(float_from_bits(0x8040'0000)), 0x8000);
 }
 
+TINYTORCH_TEST_FORMULA(Float16Reference, NanStaysAQuietNanOfTheSameSign,
+                       "NaN -> sign | 0x7C00 | 0x0200 (quiet bit) | the top 10 payload bits, never Inf");
 TEST(Float16Reference, NanStaysAQuietNanOfTheSameSign) {
   // Quiet NaN 0x7FC00000: top 10 payload bits 0x200 -> 0x7E00.
   EXPECT_EQ(float32_to_float16_bits(std::numeric_limits<float>::quiet_NaN()), 0x7E00);
@@ -78,6 +95,9 @@ TEST(Float16Reference, NanStaysAQuietNanOfTheSameSign) {
 
 // ---- float16 -> float32, hand-computed --------------------------------------------------------
 
+TINYTORCH_TEST_FORMULA(Float16Reference, HalfToFloatIsExact,
+                       "float16 -> float32 is exact: (-1)^s * 1.m * 2^(e - 15); a signalling NaN gets the quiet bit "
+                       "(0x7C01 -> 0x7FC02000)");
 TEST(Float16Reference, HalfToFloatIsExact) {
   EXPECT_EQ(float16_bits_to_float32(0x3C00), 1.0f);
   EXPECT_EQ(float16_bits_to_float32(0x7BFF), 65504.0f);
@@ -91,6 +111,11 @@ TEST(Float16Reference, HalfToFloatIsExact) {
 }
 
 // ---- bfloat16, hand-computed ------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(Bfloat16Reference,
+                  "float32 <-> bfloat16 (the top 16 bits of a float32: 8 exponent bits, 7 mantissa bits)",
+                  "bf16 = (bits + 0x7FFF + lsb) >> 16 with lsb = bit 16 (round to nearest, ties to even); NaN -> "
+                  "(bits >> 16) | 0x0040; bf16 -> float32 = bits << 16");
 
 TEST(Bfloat16Reference, TopSixteenBitsRoundedToNearestEven) {
   EXPECT_EQ(float32_to_bfloat16_bits(1.0f), 0x3F80);  // 0x3F800000 >> 16
@@ -111,6 +136,9 @@ TEST(Bfloat16Reference, TopSixteenBitsRoundedToNearestEven) {
   EXPECT_EQ(float32_to_bfloat16_bits(float_from_bits(0x0001'8000)), 0x0002);  // subnormal tie, 0x0001 odd -> 0x0002
 }
 
+TINYTORCH_TEST_FORMULA(Bfloat16Reference, NanNeverRoundsIntoInfinity,
+                       "NaN is handled before the bias trick: (bits >> 16) | 0x0040, never Inf; bf16 -> float32 = "
+                       "bits << 16");
 TEST(Bfloat16Reference, NanNeverRoundsIntoInfinity) {
   // The bias trick alone: 0x7F80'0001 + 0x7FFF = 0x7F80'8000 -> 0x7F80 = Inf. The NaN rule keeps
   // it a NaN: top 16 bits with the quiet bit 0x0040.
@@ -123,6 +151,9 @@ TEST(Bfloat16Reference, NanNeverRoundsIntoInfinity) {
 
 // ---- exhaustive: all 65536 patterns -----------------------------------------------------------
 
+TINYTORCH_TEST_FORMULA(Float16Reference, EveryPatternConvertsToItsValueAndBack,
+                       "for all 65536 h: f32(h) = (-1)^s * (1024 * [e > 0] + m) * 2^(max(e, 1) - 25) and f16(f32(h)) "
+                       "= h (a signalling NaN comes back quiet)");
 TEST(Float16Reference, EveryPatternConvertsToItsValueAndBack) {
   for (uint32_t pattern = 0; pattern <= 0xFFFF; ++pattern) {
     const auto half = static_cast<uint16_t>(pattern);
@@ -145,6 +176,9 @@ TEST(Float16Reference, EveryPatternConvertsToItsValueAndBack) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Bfloat16Reference, EveryPatternConvertsToItsValueAndBack,
+                       "for all 65536 b: bits(f32(b)) = b << 16 and bf16(f32(b)) = b (a signalling NaN comes back "
+                       "quiet)");
 TEST(Bfloat16Reference, EveryPatternConvertsToItsValueAndBack) {
   for (uint32_t pattern = 0; pattern <= 0xFFFF; ++pattern) {
     const auto bf16 = static_cast<uint16_t>(pattern);
@@ -156,6 +190,9 @@ TEST(Bfloat16Reference, EveryPatternConvertsToItsValueAndBack) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Float16Reference, RandomFloatsRoundToTheNearestHalf,
+                       "|f32(f16(x)) - x| <= the distance to either neighbouring float16; on a tie the mantissa is "
+                       "even");
 // RNE as a property: the chosen half is at least as close as both neighbours, and a tie picks
 // the even mantissa. Checked on random finite floats within FP16's range (doubles are exact here).
 TEST(Float16Reference, RandomFloatsRoundToTheNearestHalf) {
@@ -256,6 +293,12 @@ void expect_all_patterns_same(HalfToFloat32Kernel kernel, HalfToFloat32Kernel re
   for (uint32_t i = 0; i < 65535; ++i) ASSERT_EQ(bits_of(actual[i]), bits_of(expected[i])) << name << " " << std::hex << i;
 }
 
+TINYTORCH_CONCEPT(HalfPrecisionKernels,
+                  "the SIMD conversion paths (F16C, AVX2, AVX-512 BF16) and which one is dispatched",
+                  "every path gives the scalar reference's bits for every length (1 .. 257) and pattern and writes "
+                  "nothing past n; scalar ISA -> \"ref\", avx2 -> \"f16c\" / \"avx2\", avx512vnni -> \"avx512bf16\" "
+                  "where the CPU has it");
+
 TEST(HalfPrecisionKernels, F16cMatchesTheReferenceBitForBit) {
   if (!half_f16c_supported()) GTEST_SKIP() << "no F16C/AVX2 on this CPU";
   expect_same_as_reference(float32_to_float16_f16c, float32_to_float16_ref, "f32->f16 f16c");
@@ -304,6 +347,10 @@ TEST(HalfPrecisionKernels, DispatchedKernelsMatchTheReference) {
 
 // ---- tensors ----------------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(HalfPrecisionTensors, "converting whole tensors to and from 16-bit floats",
+                  "to_float16 / to_bfloat16 apply the reference to every element in logical order and keep the shape "
+                  "(dtype Float16 / BFloat16); half_to_float32 widens exactly");
+
 TEST(HalfPrecisionTensors, ConvertKeepingShapeAndValues) {
   const Tensor x = Tensor::from_values({1.0f, -2.0f, 0.5f, 65520.0f, 1.0f + 0x1p-8f, 0x1p-24f}, {2, 3});
   const Tensor half = to_float16(x);
@@ -336,6 +383,9 @@ TEST(HalfPrecisionTensors, NonContiguousInputIsReadInLogicalOrder) {
   for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(back.data<float>()[i], expected[i]) << i;
 }
 
+TINYTORCH_TEST_FORMULA(HalfPrecisionTensors, WrongDtypeIsADTypeError,
+                       "to_float16 / to_bfloat16 need float32, half_to_float32 needs float16 or bfloat16: else "
+                       "DTypeError");
 TEST(HalfPrecisionTensors, WrongDtypeIsADTypeError) {
   EXPECT_THROW(to_float16(Tensor::from_int32({1, 2}, {2})), DTypeError);
   EXPECT_THROW(to_bfloat16(Tensor::from_int32({1, 2}, {2})), DTypeError);

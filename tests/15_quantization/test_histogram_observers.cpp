@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/perf/histogram_observers.hpp"
 #include "tinytorch/perf/quantize.hpp"
 
@@ -19,6 +20,11 @@ namespace {
 using Counts = std::vector<double>;
 
 // ---- AbsHistogram ----------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(AbsHistogram, "the histogram of |x| that percentile, entropy and MSE calibration share",
+                  "bins equal bins over [0, upper], w = upper / bins; |x| goes to bin min(floor(|x| / w), bins - 1); "
+                  "the first non-zero batch sets upper = max|x|; a larger value doubles w (bin k <- old 2k + old "
+                  "2k+1) until it fits");
 
 TEST(AbsHistogram, CountsAbsoluteValuesIntoEqualBins) {
   // max |x| = 8 sets upper = 8; 8 bins of width 1. Bin ⌊|x|⌋: 0, 0.5 -> 0; −1.5 -> 1;
@@ -31,6 +37,9 @@ TEST(AbsHistogram, CountsAbsoluteValuesIntoEqualBins) {
   EXPECT_EQ(histogram.total(), 6.0);
 }
 
+TINYTORCH_TEST_FORMULA(AbsHistogram, ALargerValueDoublesTheWidthAndMergesPairs,
+                       "while max|x| > upper: upper <- 2 * upper, new[k] = old[2k] + old[2k + 1]; "
+                       "then |x| -> bin floor(|x| / w)");
 TEST(AbsHistogram, ALargerValueDoublesTheWidthAndMergesPairs) {
   AbsHistogram histogram(8);
   histogram.add(Tensor::from_values({0.0f, 0.5f, -1.5f, 7.9f, -8.0f, 3.0f}));  // [2 1 0 1 0 0 0 2] over [0, 8]
@@ -51,6 +60,9 @@ TEST(AbsHistogram, ALargerValueDoublesTheWidthAndMergesPairs) {
   EXPECT_EQ(histogram.counts(), (Counts{7, 1, 0, 0, 0, 0, 1, 1}));
 }
 
+TINYTORCH_TEST_FORMULA(AbsHistogram, OddBinCountMergesTheLastBinAlone,
+                       "doubling with an odd bin count: new[k] = old[2k] + old[2k + 1], "
+                       "a missing partner counts 0 (3 bins [1 1 1] -> [2 1 0])");
 TEST(AbsHistogram, OddBinCountMergesTheLastBinAlone) {
   // 3 bins over [0, 3]: [1 1 1]. 5 > 3 -> upper 6, width 2: new[0] = old0 + old1 = 2,
   // new[1] = old2 (its partner would be bin 3, which does not exist) = 1, new[2] = 0; 5 -> bin 2.
@@ -62,6 +74,8 @@ TEST(AbsHistogram, OddBinCountMergesTheLastBinAlone) {
   EXPECT_EQ(histogram.counts(), (Counts{2, 1, 1}));
 }
 
+TINYTORCH_TEST_FORMULA(AbsHistogram, OneBin,
+                       "one bin holds every value; upper doubles until it covers max|x| (2 -> 4 for |x| = 3)");
 TEST(AbsHistogram, OneBin) {
   AbsHistogram histogram(1);
   histogram.add(Tensor::from_values({-2.0f, 1.0f}));
@@ -70,6 +84,9 @@ TEST(AbsHistogram, OneBin) {
   EXPECT_EQ(histogram.counts(), (Counts{3}));
 }
 
+TINYTORCH_TEST_FORMULA(AbsHistogram, ZerosBeforeAnyRangeStayInBinZero,
+                       "while only zeros were seen upper = 0 and they count in bin 0; "
+                       "the first non-zero batch sets upper = its max|x| exactly (no doubling from 0)");
 TEST(AbsHistogram, ZerosBeforeAnyRangeStayInBinZero) {
   // All zeros: upper stays 0 and every value is in bin 0. The first non-zero batch then
   // sets upper to exactly its max |x| (no doubling from 0), and the zeros stay in bin 0.
@@ -82,6 +99,8 @@ TEST(AbsHistogram, ZerosBeforeAnyRangeStayInBinZero) {
   EXPECT_EQ(histogram.counts(), (Counts{4, 0, 0, 1}));
 }
 
+TINYTORCH_TEST_FORMULA(AbsHistogram, MatchesDirectBinningOnOddShapes,
+                       "one batch: upper = max|x|, each x counted in bin min(floor(|x| * bins / upper), bins - 1)");
 TEST(AbsHistogram, MatchesDirectBinningOnOddShapes) {
   // Every element in bin min(⌊|x| · bins / upper⌋, bins − 1), upper = max |x|: counted
   // here one value at a time for shapes of 1, 3, 17·65 and 257·3 elements.
@@ -106,6 +125,8 @@ TEST(AbsHistogram, MatchesDirectBinningOnOddShapes) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(AbsHistogram, NonContiguousBatchCountsLikeItsCopy,
+                       "counts depend on the elements only: add(view) == add(view.contiguous())");
 TEST(AbsHistogram, NonContiguousBatchCountsLikeItsCopy) {
   const Tensor batch = Tensor::uniform({5, 7}, -1.0f, 1.0f);
   AbsHistogram from_view(16), from_copy(16);
@@ -115,6 +136,9 @@ TEST(AbsHistogram, NonContiguousBatchCountsLikeItsCopy) {
   EXPECT_EQ(from_view.upper(), from_copy.upper());
 }
 
+TINYTORCH_TEST_FORMULA(AbsHistogram, RejectsBadInput,
+                       "bins >= 1 (ValueError); a NaN/Inf element -> ValueError naming \"element <i>\", "
+                       "non-float32 -> DTypeError, and a rejected batch adds nothing");
 TEST(AbsHistogram, RejectsBadInput) {
   EXPECT_THROW(AbsHistogram(0), ValueError);
   AbsHistogram histogram(4);
@@ -132,6 +156,9 @@ TEST(AbsHistogram, RejectsBadInput) {
 
 // ---- percentile ----------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(PercentileThreshold, "percentile calibration: clip where the cumulative |x| count reaches p percent",
+                  "kept = the smallest k with sum_{i<k} counts[i] >= (p / 100) * sum counts; threshold T = kept * w");
+
 TEST(PercentileThreshold, SmallestKeptReachingThePercentile) {
   // counts [10 20 30 40], total 100; cumulative after kept bins: 10, 30, 60, 100.
   const Counts counts = {10, 20, 30, 40};
@@ -145,6 +172,8 @@ TEST(PercentileThreshold, SmallestKeptReachingThePercentile) {
   EXPECT_EQ(percentile_threshold_bins(counts, 100.0), 4);
 }
 
+TINYTORCH_TEST_FORMULA(PercentileThreshold, EmptyBinsAtTheTopAreNotKept,
+                       "the SMALLEST k with cumulative count >= p% of the total: empty bins after it are never kept");
 TEST(PercentileThreshold, EmptyBinsAtTheTopAreNotKept) {
   // [5 0 0 5 0]: half the data is in bin 0; the rest needs bin 3, never the empty bin 4.
   const Counts counts = {5, 0, 0, 5, 0};
@@ -154,6 +183,9 @@ TEST(PercentileThreshold, EmptyBinsAtTheTopAreNotKept) {
   EXPECT_EQ(percentile_threshold_bins({7}, 99.99), 1);
 }
 
+TINYTORCH_TEST_FORMULA(PercentileThreshold, DefaultClipsOneValueInTenThousandAndOne,
+                       "p = 99.99: 0.9999 * 10001 = 9999.9999 <= 10000 = counts[0], so kept = 1; "
+                       "p = 100 needs every bin: kept = 63");
 TEST(PercentileThreshold, DefaultClipsOneValueInTenThousandAndOne) {
   // 10 000 values in bin 0 and one outlier in bin 62 of 63: 99.99% of 10 001 values is
   // 99.99 · 10 001 / 100 = 9 999.9999 ≤ 10 000, reached by bin 0 alone.
@@ -164,6 +196,8 @@ TEST(PercentileThreshold, DefaultClipsOneValueInTenThousandAndOne) {
   EXPECT_EQ(percentile_threshold_bins(counts, 100.0), 63);
 }
 
+TINYTORCH_TEST_FORMULA(PercentileThreshold, RejectsBadArguments,
+                       "percentile in (0, 100], counts non-empty, finite and >= 0; anything else throws ValueError");
 TEST(PercentileThreshold, RejectsBadArguments) {
   EXPECT_THROW(percentile_threshold_bins({1, 2}, 0.0), ValueError);
   EXPECT_THROW(percentile_threshold_bins({1, 2}, -5.0), ValueError);
@@ -190,6 +224,11 @@ double squared_error(const Counts& counts, double bin_width, int64_t levels, int
   return error;
 }
 
+TINYTORCH_CONCEPT(MSEThreshold,
+                  "MSE calibration: the clip threshold that minimises the expected squared round-trip error",
+                  "kept in [1, bins] minimising sum_b counts[b] * (c_b - Q(c_b))^2, c_b = (b + 0.5) * w, "
+                  "Q(c) = s * min(round(c / s), levels), s = kept * w / levels; the smallest kept on ties");
+
 TEST(MSEThreshold, HandComputedWithTwoLevels) {
   // counts [4 0 0 1], w = 1, levels = 1 (Q(c) ∈ {0, T}); centres 0.5 and 3.5.
   //   kept 1 (T=1): 0.5 -> round(0.5) = 0 (half to even): 4·0.25; 3.5 -> clamped to 1: (2.5)²  = 7.25
@@ -203,6 +242,9 @@ TEST(MSEThreshold, HandComputedWithTwoLevels) {
   EXPECT_EQ(mse_threshold_bins(counts, 1.0, 1), 3);
 }
 
+TINYTORCH_TEST_FORMULA(MSEThreshold, MatchesBruteForceOnSmallHistograms,
+                       "error(kept) = sum_b counts[b] * (c_b - s * clamp(round(c_b / s), 0, levels))^2, "
+                       "s = kept * w / levels: error(chosen) < error(k) for every smaller k and <= for every larger k");
 TEST(MSEThreshold, MatchesBruteForceOnSmallHistograms) {
   // Deterministic pseudo-random histograms (sizes 1, 3, 17, 63, 65; a third of the bins
   // empty): the chosen kept has the smallest brute-force error, and no smaller kept ties it.
@@ -232,6 +274,10 @@ TEST(MSEThreshold, MatchesBruteForceOnSmallHistograms) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(MSEThreshold, ClipsARareOutlierOnlyWhenTheBodyOutweighsIt,
+                       "clipping the outlier costs (99.5 - T)^2, keeping it costs the body about N * (T / 127)^2 / "
+                       "12: 1000 per bin -> kept >= 90; 10^6 per bin -> kept = 10 (error 13125.26 vs 489336.06 at "
+                       "kept 100)");
 TEST(MSEThreshold, ClipsARareOutlierOnlyWhenTheBodyOutweighsIt) {
   // Bins 0..9 hold the body, bin 99 one outlier (w = 1, 127 levels). Keeping the
   // outlier (T = 100) costs the body a coarse grid, ≈ (100/127)²/12 per value;
@@ -250,6 +296,9 @@ TEST(MSEThreshold, ClipsARareOutlierOnlyWhenTheBodyOutweighsIt) {
   EXPECT_NEAR(squared_error(counts, 1.0, 127, 100), 489336.06, 0.01);
 }
 
+TINYTORCH_TEST_FORMULA(MSEThreshold, BinWidthScalesTheErrorNotTheChoice,
+                       "every error scales by w^2, so the argmin kept does not depend on w > 0; w = 0: all errors 0, "
+                       "smallest kept = 1");
 TEST(MSEThreshold, BinWidthScalesTheErrorNotTheChoice) {
   const Counts counts = {0, 30, 12, 9, 4, 0, 2, 1, 0, 0, 1};
   const int64_t kept = mse_threshold_bins(counts, 1.0, 7);
@@ -259,6 +308,9 @@ TEST(MSEThreshold, BinWidthScalesTheErrorNotTheChoice) {
   EXPECT_EQ(mse_threshold_bins(counts, 0.0, 7), 1);
 }
 
+TINYTORCH_TEST_FORMULA(MSEThreshold, RejectsBadArguments,
+                       "levels >= 1, finite bin_width >= 0, counts non-empty and finite; "
+                       "anything else throws ValueError");
 TEST(MSEThreshold, RejectsBadArguments) {
   EXPECT_THROW(mse_threshold_bins({1, 2}, 1.0, 0), ValueError);
   EXPECT_THROW(mse_threshold_bins({1, 2}, -1.0, 127), ValueError);
@@ -300,6 +352,11 @@ const QuantSpec kInt8Symmetric{.dtype = QDType::Int8, .scheme = QScheme::Symmetr
 // A scale of ~0.01 rounded to float: half an ulp is ~5e-10.
 constexpr double kFloatScaleRounding = 1e-9;
 
+TINYTORCH_CONCEPT(HistogramObservers,
+                  "the percentile, entropy and MSE observers: clip the range at a threshold T from the |x| histogram",
+                  "T = kept * w, never above max|x| seen; range = [clamp(min_seen, -T, T), clamp(max_seen, -T, "
+                  "T)] widened to contain 0, then choose_qparams (symmetric: a = T, scale = T / 127.5 for int8)");
+
 TEST(HistogramObservers, NamesAndNoDataErrors) {
   const std::vector<std::string> names = {"percentile", "entropy", "mse"};
   const auto factories = histogram_observers();
@@ -311,6 +368,9 @@ TEST(HistogramObservers, NamesAndNoDataErrors) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(HistogramObservers, OutliersAreClippedBelowTheMaxButMinMaxKeepsThem,
+                       "min-max: scale = 20 / 127.5; each histogram observer: 3 < T < 17 and scale = T / 127.5; "
+                       "MSE: N * (T / 127)^2 / 12 + (20 - T)^2 is least at T = 20 / (1 + N / (12 * 127^2)) ~ 14.9");
 TEST(HistogramObservers, OutliersAreClippedBelowTheMaxButMinMaxKeepsThem) {
   // 65 535 samples of N(0, 1) and one value 20. Min-max: the range ends at 20.
   // Each histogram method clips: percentile 99.99 drops the top 7 values (T ≈ 4),
@@ -359,6 +419,9 @@ TEST(HistogramObservers, OutliersAreClippedBelowTheMaxButMinMaxKeepsThem) {
 // cumulative 1, 2 ≥ 2 -> kept 2, T = 1.75.
 constexpr float kHalfT = 1.75f;
 
+TINYTORCH_TEST_FORMULA(HistogramObservers, ClipToZeroTWhenNoNegativeWasSeen,
+                       "no negative seen: range [0, T]; T = 1.75 -> int8 affine scale = T / 255, zero_point = -128; "
+                       "uint8 zero_point = 0");
 TEST(HistogramObservers, ClipToZeroTWhenNoNegativeWasSeen) {
   PercentileObserver observer(50.0, 4);
   observer.observe(Tensor::from_values({0.5f, 1.5f, 2.5f, 3.5f}));
@@ -375,6 +438,9 @@ TEST(HistogramObservers, ClipToZeroTWhenNoNegativeWasSeen) {
   EXPECT_EQ(unsigned_params.zero_point[0], 0);
 }
 
+TINYTORCH_TEST_FORMULA(HistogramObservers, ClipToMinusTTWhenNegativesWereSeen,
+                       "negatives beyond -T seen: range [-T, T]; affine scale = 2T / 255, "
+                       "symmetric scale = T / 127.5, zero_point = 0");
 TEST(HistogramObservers, ClipToMinusTTWhenNegativesWereSeen) {
   PercentileObserver observer(50.0, 4);
   observer.observe(Tensor::from_values({-0.5f, 1.5f, -2.5f, 3.5f}));  // same |x|: same histogram, T = 1.75
@@ -387,6 +453,9 @@ TEST(HistogramObservers, ClipToMinusTTWhenNegativesWereSeen) {
   EXPECT_EQ(symmetric.zero_point[0], 0);
 }
 
+TINYTORCH_TEST_FORMULA(HistogramObservers, AffineSpecIntersectsTheClipWithTheSeenRange,
+                       "range = [clamp(min_seen, -T, T), clamp(max_seen, -T, T)]: min_seen = -0.3 -> [-0.3, T]; "
+                       "max_seen = 0.3 -> [-T, 0.3]; symmetric still takes a = T");
 TEST(HistogramObservers, AffineSpecIntersectsTheClipWithTheSeenRange) {
   // A small negative side: min_seen = −0.3 > −T, so the affine range starts at −0.3,
   // not −1.75 — no levels are spent on values never seen. Symmetric still takes a = T.
@@ -402,6 +471,9 @@ TEST(HistogramObservers, AffineSpecIntersectsTheClipWithTheSeenRange) {
   EXPECT_EQ(mostly_negative.compute_qparams(kInt8Affine), choose_qparams(-kHalfT, 0.3f, kInt8Affine));
 }
 
+TINYTORCH_TEST_FORMULA(HistogramObservers, ThresholdNeverExceedsTheLargestValueSeen,
+                       "T = min(kept * w, max|x| seen): percentile 100 keeps 4 bins of 0.5 = 2, "
+                       "but max|x| = 1.5 -> T = 1.5");
 TEST(HistogramObservers, ThresholdNeverExceedsTheLargestValueSeen) {
   // 4 bins: {1} sets upper 1; {1.5} doubles it to 2 (w = 0.5, 1.5 -> bin 3). Percentile
   // 100 keeps all 4 bins, 4 · 0.5 = 2 — but nothing above 1.5 was seen, so T = 1.5.
@@ -413,6 +485,9 @@ TEST(HistogramObservers, ThresholdNeverExceedsTheLargestValueSeen) {
   EXPECT_FLOAT_EQ(observer.compute_qparams(kInt8Affine).scale[0], 1.5f / 255.0f);
 }
 
+TINYTORCH_TEST_FORMULA(HistogramObservers, MseLevelsFollowTheSpec,
+                       "MSE levels: affine with no negative seen = qmax - qmin (int8/uint8 255, narrow 254, int4 15); "
+                       "otherwise floor((qmax - qmin) / 2) (int8 127, int4 7); T = min(kept * w, max|x| seen)");
 TEST(HistogramObservers, MseLevelsFollowTheSpec) {
   // ReLU-like data (no negatives): an affine spec spreads its whole grid over [0, T]
   // (255 steps for int8/uint8, 254 narrow, 15 int4); symmetric uses the positive
@@ -449,6 +524,8 @@ TEST(HistogramObservers, MseLevelsFollowTheSpec) {
                30.0));
 }
 
+TINYTORCH_TEST_FORMULA(HistogramObservers, PerChannelSpecIsRejected,
+                       "histogram observers are per tensor only: a per-channel spec throws ValueError");
 TEST(HistogramObservers, PerChannelSpecIsRejected) {
   for (const auto& [name, make] : histogram_observers(64)) {
     auto observer = make();
@@ -457,6 +534,9 @@ TEST(HistogramObservers, PerChannelSpecIsRejected) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(HistogramObservers, NonFiniteBatchIsRejectedAndLeavesTheStateAlone,
+                       "a NaN/Inf batch throws ValueError naming \"batch <n>\"; batches_seen, "
+                       "min/max and the histogram total stay as before");
 TEST(HistogramObservers, NonFiniteBatchIsRejectedAndLeavesTheStateAlone) {
   for (const auto& [name, make] : histogram_observers(64)) {
     auto observer = make();
@@ -473,6 +553,9 @@ TEST(HistogramObservers, NonFiniteBatchIsRejectedAndLeavesTheStateAlone) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(HistogramObservers, CloneCopiesTheHistogramAndThenGoesItsOwnWay,
+                       "clone() copies name, batches_seen and histogram (same T); "
+                       "observing the clone leaves the original unchanged");
 TEST(HistogramObservers, CloneCopiesTheHistogramAndThenGoesItsOwnWay) {
   for (const auto& [name, make] : histogram_observers(64)) {
     auto original = make();
@@ -487,6 +570,10 @@ TEST(HistogramObservers, CloneCopiesTheHistogramAndThenGoesItsOwnWay) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(HistogramObservers, ConstantBatchesGiveAValidScale,
+                       "all zeros: T = 0, range [0, 0] -> scale = 1, zero_point = 0; "
+                       "constant 2.5: T = 2.5 (MSE within one bin w = 2.5 / 2048) -> scale ~ 2.5 / 255, "
+                       "zero_point = -128");
 TEST(HistogramObservers, ConstantBatchesGiveAValidScale) {
   // All zeros: T = 0, the range [0, 0] -> s = 1, z = 0 (qparams.hpp's width-0 rule).
   // A constant 2.5: every value in the last bin, T = 2.5 (percentile, entropy) or
@@ -514,6 +601,8 @@ TEST(HistogramObservers, ConstantBatchesGiveAValidScale) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(HistogramObservers, BatchesAccumulateIntoOneHistogram,
+                       "histogram total = sum of batch sizes (1 + 3 + 17) * 5 = 105; batches_seen = 3");
 TEST(HistogramObservers, BatchesAccumulateIntoOneHistogram) {
   for (const auto& [name, make] : histogram_observers(63)) {
     auto observer = make();

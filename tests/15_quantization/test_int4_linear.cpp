@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/error.hpp"
 #include "tinytorch/core/linear.hpp"
@@ -73,6 +74,13 @@ std::vector<KernelIsa> supported_simd_paths() {
 
 // ---- kernels ---------------------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(Int4LinearKernel, "the INT4 weight-only matmul kernels",
+                  "y[m, n] = sum_k x[m, k] * W_hat[n, k] + b[n], W_hat = s[n, g(k)] * q[n, k]; a float sum of K + 1 "
+                  "terms is within (K + 1) * u * sum |terms| of the exact one (u = 2^-24), two such sums within twice "
+                  "that");
+
+TINYTORCH_TEST_FORMULA(Int4LinearKernel, ReferenceMatchesTheFormulaInDouble,
+                       "|y_ref - y_double| <= (K + 1) * u * (sum_k |x * W_hat| + |b|), u = 2^-24");
 TEST(Int4LinearKernel, ReferenceMatchesTheFormulaInDouble) {
   for (const auto& [rows, N, K, group] : std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t>>{
            {1, 1, 1, 16}, {3, 5, 17, 16}, {2, 7, 100, 32}, {4, 3, 257, 128}}) {
@@ -93,6 +101,8 @@ TEST(Int4LinearKernel, ReferenceMatchesTheFormulaInDouble) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Int4LinearKernel, EveryPathMatchesTheReferenceOnOddShapes,
+                       "|y_simd - y_ref| <= 2 * (K + 1) * u * (sum_k |x * W_hat| + |b|), u = 2^-24");
 TEST(Int4LinearKernel, EveryPathMatchesTheReferenceOnOddShapes) {
   const std::vector<KernelIsa> paths = supported_simd_paths();
   if (paths.empty()) GTEST_SKIP() << "no SIMD path on this CPU";
@@ -123,6 +133,8 @@ TEST(Int4LinearKernel, EveryPathMatchesTheReferenceOnOddShapes) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Int4LinearKernel, NullBiasAddsNothing,
+                       "the bias is added last: y(bias) = fl(y(no bias) + b[n])");
 TEST(Int4LinearKernel, NullBiasAddsNothing) {
   const Problem p = make_problem(2, 3, 40, 16, 4);
   for (KernelIsa isa : {KernelIsa::Scalar, KernelIsa::Avx2, KernelIsa::Avx512Vnni}) {
@@ -135,6 +147,8 @@ TEST(Int4LinearKernel, NullBiasAddsNothing) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Int4LinearKernel, ConvertersEqualTheReferenceToTheBit,
+                       "s * q is exact in float32: every converter's rows = dequantize_int4_rows_ref bit for bit");
 TEST(Int4LinearKernel, ConvertersEqualTheReferenceToTheBit) {
   // s · q is exact in float32, so every converter must give the reference's bits.
   for (int64_t group : {16, 32, 48, 128}) {
@@ -154,6 +168,9 @@ TEST(Int4LinearKernel, ConvertersEqualTheReferenceToTheBit) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Int4LinearKernel, NamesSayTheirPath,
+                       "Scalar -> \"int4_ref\" (int4_linear_ref), Avx2 -> \"int4_avx2\", Avx512Vnni -> "
+                       "\"int4_avx512\"");
 TEST(Int4LinearKernel, NamesSayTheirPath) {
   EXPECT_STREQ(int4_linear_kernel_name(KernelIsa::Scalar), "int4_ref");
   EXPECT_STREQ(int4_linear_kernel_name(KernelIsa::Avx2), "int4_avx2");
@@ -162,6 +179,12 @@ TEST(Int4LinearKernel, NamesSayTheirPath) {
 }
 
 // ---- the driver ----------------------------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(WeightOnlyMatmul,
+                  "the weight-only driver: a fused kernel for few rows, block conversion + sgemm for many",
+                  "rows <= 32: the fused kernel; more: blocks of block_rows weight rows converted to float32, then "
+                  "sgemm; fit = floor(512 KiB / (4 * K) / 16) * 16 (at least 16), blocks = ceil(N / fit), block_rows "
+                  "= min(round_up_16(ceil(N / blocks)), N)");
 
 TEST(WeightOnlyMatmul, BlockRowsFitTheScratch) {
   // 512 KiB / (4 · 784) = 167.2 rows -> at most 160 (a multiple of 16): 256 rows need 2 blocks,
@@ -173,6 +196,9 @@ TEST(WeightOnlyMatmul, BlockRowsFitTheScratch) {
   EXPECT_EQ(weight_only_block_rows(1000, 100000), 16);
 }
 
+TINYTORCH_TEST_FORMULA(WeightOnlyMatmul, FewRowsRunFusedManyRowsConvertBlocks,
+                       "rows <= 32: one fused call, no conversion; 33 rows: ceil(N / block_rows) conversions; with "
+                       "W_hat[n, k] = n + k / 8 and b = 0.5: y = sum_k (n + k / 8) + 0.5 = 9n + 5");
 TEST(WeightOnlyMatmul, FewRowsRunFusedManyRowsConvertBlocks) {
   // Ŵ[n, k] = n + k/8 (exact), converted on request; the fused function only counts its calls.
   const int64_t N = 200, K = 9;
@@ -201,6 +227,9 @@ TEST(WeightOnlyMatmul, FewRowsRunFusedManyRowsConvertBlocks) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(WeightOnlyMatmul, BlockedPathMatchesTheReferenceAcrossSeveralBlocks,
+                       "N = 300, K = 784: blocks of 160 and 140 rows; |y_blocked - y_ref| <= 2 * (K + 1) * u * sum "
+                       "|terms|");
 TEST(WeightOnlyMatmul, BlockedPathMatchesTheReferenceAcrossSeveralBlocks) {
   // N = 300, K = 784: blocks of 160 and 140 rows (BlockRowsFitTheScratch).
   const int64_t rows = 9, N = 300, K = 784;
@@ -221,6 +250,13 @@ TEST(WeightOnlyMatmul, BlockedPathMatchesTheReferenceAcrossSeveralBlocks) {
 
 // ---- the layer -------------------------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(Int4Linear, "the weight-only INT4 Linear layer",
+                  "y = x * W_hat^T + b with W_hat[n, k] = s[n, g(k)] * q[n, k] (int4_weights.hpp) and a float32 bias; "
+                  "buffers weight U8 (N, ceil(K/2)), weight_scale F16 (N, ceil(K/group)), bias F32 (N)");
+
+TINYTORCH_TEST_FORMULA(Int4Linear, ForwardMatchesALinearWithTheDequantizedWeight,
+                       "Int4Linear(x) = Linear(W_hat, b)(x) within 2 * (K + 1) * u * sum |terms| (fused path for 1 "
+                       "and 3 rows, block path for 65)");
 TEST(Int4Linear, ForwardMatchesALinearWithTheDequantizedWeight) {
   Generator generator(31);
   const Linear fp32(37, 19, true, generator);
@@ -245,6 +281,8 @@ TEST(Int4Linear, ForwardMatchesALinearWithTheDequantizedWeight) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Int4Linear, EveryKernelPathGivesTheSameLayerOutput,
+                       "every supported kernel path = the scalar path within 1e-4");
 TEST(Int4Linear, EveryKernelPathGivesTheSameLayerOutput) {
   Generator generator(32);
   const Linear fp32(63, 17, true, generator);
@@ -259,6 +297,8 @@ TEST(Int4Linear, EveryKernelPathGivesTheSameLayerOutput) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Int4Linear, KeepsLeadingAxes,
+                       "x:(..., K) -> (..., N), the same values as x reshaped to (rows, K)");
 TEST(Int4Linear, KeepsLeadingAxes) {
   Generator generator(33);
   const Linear fp32(20, 6, false, generator);
@@ -269,6 +309,9 @@ TEST(Int4Linear, KeepsLeadingAxes) {
   EXPECT_EQ(y.to_vector(), layer(x.reshape({6, 20})).to_vector());
 }
 
+TINYTORCH_TEST_FORMULA(Int4Linear, BuffersAreNibblesFloat16ScalesAndBias,
+                       "buffers weight U8 (N, ceil(K/2)), weight_scale F16 (N, ceil(K/group)), bias F32 (N); "
+                       "extra_repr \"in_features=K, out_features=N, int4 symmetric, group G\"");
 TEST(Int4Linear, BuffersAreNibblesFloat16ScalesAndBias) {
   Generator generator(34);
   const Linear fp32(33, 5, true, generator);
@@ -286,6 +329,9 @@ TEST(Int4Linear, BuffersAreNibblesFloat16ScalesAndBias) {
   EXPECT_EQ(layer.extra_repr(), "in_features=33, out_features=5, int4 symmetric, group 16");
 }
 
+TINYTORCH_TEST_FORMULA(Int4Linear, MemoryUsageOfTheMnistFirstLayer,
+                       "original = 4 * (N*K + N); quantized = N * ceil(K/2) + 2 * N * ceil(K/g) + 4 * N; ratio = "
+                       "original / quantized");
 TEST(Int4Linear, MemoryUsageOfTheMnistFirstLayer) {
   // FP32: 4·784·256 + 4·256 = 803,840 bytes. INT4 group 32: 256·392 nibble bytes = 100,352,
   // 256·25 scales · 2 = 12,800, bias 1,024 -> 114,176; ratio 803,840 / 114,176 = 7.0403.
@@ -297,6 +343,9 @@ TEST(Int4Linear, MemoryUsageOfTheMnistFirstLayer) {
   EXPECT_NEAR(usage.ratio, 7.0403, 1e-4);
 }
 
+TINYTORCH_TEST_FORMULA(Int4Linear, PartsRoundTrip,
+                       "Int4Linear(layer.parts()) holds the same nibbles and scales and gives the same outputs; "
+                       "without a bias it has 2 buffers");
 TEST(Int4Linear, PartsRoundTrip) {
   Generator generator(36);
   const Linear fp32(45, 7, true, generator);
@@ -312,6 +361,8 @@ TEST(Int4Linear, PartsRoundTrip) {
   EXPECT_EQ(no_bias.named_buffers().size(), 2u);
 }
 
+TINYTORCH_TEST_FORMULA(Int4Linear, CloneIsIndependent,
+                       "a clone owns its buffers: changing its bias leaves the original's output unchanged");
 TEST(Int4Linear, CloneIsIndependent) {
   Generator generator(37);
   Int4Linear layer(Linear(16, 4, true, generator), 16);
@@ -323,6 +374,9 @@ TEST(Int4Linear, CloneIsIndependent) {
   EXPECT_NE((*copy)(x).to_vector(), before);
 }
 
+TINYTORCH_TEST_FORMULA(Int4Linear, BadInputsAreRefusedWithTheirShapes,
+                       "last axis != in_features -> ShapeError; a non-float32 input -> DTypeError; group_size not a "
+                       "multiple of 16 -> ValueError");
 TEST(Int4Linear, BadInputsAreRefusedWithTheirShapes) {
   Generator generator(38);
   Int4Linear layer(Linear(4, 3, true, generator), 16);
@@ -332,6 +386,10 @@ TEST(Int4Linear, BadInputsAreRefusedWithTheirShapes) {
   expect_error<ValueError>([&] { Int4Linear(Linear(4, 3, true, generator), 20); }, {"group_size 20"});
 }
 
+TINYTORCH_TEST_FORMULA(Int4Linear, BadPartsAreRefusedByName,
+                       "parts need N * ceil(K/2) nibble bytes and N * ceil(K/group) scales (else ShapeError), finite "
+                       "positive scales and nibbles != 0 (q in [-7, 7]) (else ValueError), a float32 (N) bias: each "
+                       "error names the part");
 TEST(Int4Linear, BadPartsAreRefusedByName) {
   Generator generator(39);
   const Int4Linear layer(Linear(20, 3, true, generator), 16);

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/error.hpp"
 #include "tinytorch/core/random.hpp"
@@ -36,6 +37,13 @@ Tensor row(const std::vector<float>& values) { return Tensor::from_values(values
 
 }  // namespace
 
+TINYTORCH_CONCEPT(Int4Weights, "per-group symmetric INT4 weights, two per byte",
+                  "s[n, g] = fp16(max_{k in g} |W[n, k]| / 7) (a zero group: s = 1); q = clamp(round_half_even(W / "
+                  "s), -7, 7); W_hat = s * q; stored as nibble q + 8, the low nibble holding the even k");
+
+TINYTORCH_TEST_FORMULA(Int4Weights, ScaleIsMaxOverSevenRoundedToFloat16,
+                       "s = fp16(max|w| / 7): 1/7 -> 1170 / 8192 (float16 steps by 2^-13 in [1/8, 1/4)); q = round(w "
+                       "/ s)");
 TEST(Int4Weights, ScaleIsMaxOverSevenRoundedToFloat16) {
   // max |w| = 1 -> 1/7 = 0.142857…; in [2^-3, 2^-2) float16 steps by 2^-13:
   // 0.142857 · 8192 = 1170.29 -> 1170, s = 1170 / 8192 = 0.142822265625.
@@ -48,6 +56,8 @@ TEST(Int4Weights, ScaleIsMaxOverSevenRoundedToFloat16) {
   EXPECT_EQ(w.value(0, 2), 2);
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, RoundsHalfToEven,
+                       "s = 1: q = round_half_even(w): 2.5 -> 2, -3.5 -> -4, 0.5 -> 0, 1.5 -> 2, -6.5 -> -6");
 TEST(Int4Weights, RoundsHalfToEven) {
   // max 7 -> s = fp16(1) = 1 exactly, so q = round(w): ties go to the even neighbour.
   const Int4GroupedWeights w = quantize_int4_grouped(row({7.0f, 2.5f, -3.5f, 0.5f, -0.5f, 1.5f, -6.5f}), 16);
@@ -56,6 +66,8 @@ TEST(Int4Weights, RoundsHalfToEven) {
   for (int64_t k = 0; k < 7; ++k) EXPECT_EQ(w.value(0, k), expected[static_cast<std::size_t>(k)]) << "k = " << k;
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, NibbleLayoutLowNibbleIsEvenK,
+                       "byte j = (q[2j] + 8) | (q[2j + 1] + 8) << 4; an odd K leaves the last high nibble 0");
 TEST(Int4Weights, NibbleLayoutLowNibbleIsEvenK) {
   // s = 1 (max 7): q = [3, −2, 7] -> nibbles q + 8 = [11, 6, 15]. Byte 0 = 11 | 6 << 4 = 0x6B;
   // K = 3 is odd, so byte 1 holds k = 2 in its low nibble and 0 above: 0x0F.
@@ -64,6 +76,7 @@ TEST(Int4Weights, NibbleLayoutLowNibbleIsEvenK) {
   EXPECT_EQ(w.packed, (std::vector<uint8_t>{0x6B, 0x0F}));
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, RowsStartOnAByteBoundary, "row n starts at byte n * ceil(K / 2)");
 TEST(Int4Weights, RowsStartOnAByteBoundary) {
   // K = 3: each row takes 2 bytes; row 1 = [−7, 0, 1] with s = 1 -> nibbles [1, 8, 9] -> 0x81, 0x09.
   const Tensor weight = Tensor::from_values({3, -2, 7, -7, 0, 1}, {2, 3});
@@ -72,6 +85,8 @@ TEST(Int4Weights, RowsStartOnAByteBoundary) {
   EXPECT_EQ(w.value(1, 0), -7);
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, ZeroGroupHasScaleOneAndZeroLevels,
+                       "a group of zeros: s = 1 (float16 0x3C00), q = 0 (nibble 8, byte 0x88)");
 TEST(Int4Weights, ZeroGroupHasScaleOneAndZeroLevels) {
   // Group 0 (k < 16) all zero: s = 1 (float16 0x3C00), q = 0 (nibbles 8 -> bytes 0x88).
   std::vector<float> values(32, 0.0f);
@@ -82,6 +97,9 @@ TEST(Int4Weights, ZeroGroupHasScaleOneAndZeroLevels) {
   EXPECT_EQ(w.value(0, 20), 7);
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, PartialLastGroupUsesItsOwnMaximum,
+                       "group g covers k in [g * G, min((g + 1) * G, K)): the short last group's s = fp16(its own "
+                       "max|W| / 7)");
 TEST(Int4Weights, PartialLastGroupUsesItsOwnMaximum) {
   // K = 20, group 16: groups [0, 16) and [16, 20). Group 0: max 7 -> s = 1. Group 1:
   // max 0.5 -> 0.5/7 = 0.0714286, float16 step 2^-14 in [2^-4, 2^-3): 1170.29 -> 1170, s = 1170/16384.
@@ -102,6 +120,8 @@ TEST(Int4Weights, PartialLastGroupUsesItsOwnMaximum) {
   EXPECT_EQ(w.value(0, 19), 2);
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, ClampActsWhenFloat16RoundsTheScaleDown,
+                       "a scale rounded down by fp16 can give |W| / s > 7.5: q = clamp(round(W / s), -7, 7)");
 TEST(Int4Weights, ClampActsWhenFloat16RoundsTheScaleDown) {
   // max 1e-6: 1e-6/7 = 1.4286e-7 is a float16 subnormal (step 2^-24 = 5.96e-8):
   // 2.397 steps -> 2, s = 2^-23 = 1.1921e-7, so 1e-6/s = 8.39 rounds to 8: clamped to 7.
@@ -112,6 +132,8 @@ TEST(Int4Weights, ClampActsWhenFloat16RoundsTheScaleDown) {
   EXPECT_EQ(w.value(0, 2), 4);  // 5e-7 / 2^-23 = 4.19 -> 4
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, ScaleThatUnderflowsFloat16BecomesSmallestPositive,
+                       "fp16(max|W| / 7) = 0 with max|W| > 0 -> s = 2^-24, the smallest positive float16");
 TEST(Int4Weights, ScaleThatUnderflowsFloat16BecomesSmallestPositive) {
   // max 1e-8: 1e-8/7 = 1.4e-9 rounds to float16 0; s = 2^-24 instead (no division by 0),
   // and 1e-8 / 2^-24 = 0.168 -> q = 0.
@@ -120,6 +142,9 @@ TEST(Int4Weights, ScaleThatUnderflowsFloat16BecomesSmallestPositive) {
   EXPECT_EQ(w.value(0, 0), 0);
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, BitsPerWeightForEachGroupSize,
+                       "bytes = N * ceil(K / 2) + 2 * N * ceil(K / g); bits per weight = 8 * bytes / (N * K) = 4 + 16 "
+                       "/ g");
 TEST(Int4Weights, BitsPerWeightForEachGroupSize) {
   // K = 256, N = 3: 128 bytes of nibbles per row + 2 bytes per group:
   // bits = 8 (N·K/2 + 2·N·K/g) / (N·K) = 4 + 16/g.
@@ -132,6 +157,9 @@ TEST(Int4Weights, BitsPerWeightForEachGroupSize) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, MnistFirstLayerSizes,
+                       "784 x 256 at g = 32: 256 * 392 = 100,352 nibble bytes + 256 * 25 * 2 = 12,800 scale bytes = "
+                       "113,152 = 14.09% of 4 * 784 * 256");
 TEST(Int4Weights, MnistFirstLayerSizes) {
   // The header's figures for 784x256 at group 32: 256 · 392 = 100,352 bytes of nibbles,
   // 256 · 25 groups · 2 = 12,800 bytes of scales; 113,152 / 802,816 = 14.09 % of float32.
@@ -143,6 +171,8 @@ TEST(Int4Weights, MnistFirstLayerSizes) {
   EXPECT_NEAR(static_cast<double>(w.bytes()) / (4.0 * 784 * 256), 0.1409, 5e-5);
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, RoundTripErrorWithinHalfAStepForEveryGroupSize,
+                       "W_hat = s * q exactly, and |W - W_hat| <= s / 2");
 TEST(Int4Weights, RoundTripErrorWithinHalfAStepForEveryGroupSize) {
   // Unclamped (2) is round to nearest: |W − Ŵ| <= s/2 for every weight. Odd K = 301
   // leaves a short last group for every group size.
@@ -163,6 +193,8 @@ TEST(Int4Weights, RoundTripErrorWithinHalfAStepForEveryGroupSize) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, DequantizeRowsMatchesTheWholeMatrix,
+                       "dequantize_int4_rows_ref(rows a .. b) = rows a .. b of dequantize_int4_grouped");
 TEST(Int4Weights, DequantizeRowsMatchesTheWholeMatrix) {
   Generator generator(12);
   const Int4GroupedWeights w = quantize_int4_grouped(Tensor::randn({7, 45}, 0, 1, generator), 16);
@@ -172,6 +204,9 @@ TEST(Int4Weights, DequantizeRowsMatchesTheWholeMatrix) {
   for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i], whole[2 * 45 + i]);
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, BadGroupSizesAreRefused,
+                       "group_size must be a multiple of 16 and >= 16: else ValueError naming the operation and the "
+                       "size");
 TEST(Int4Weights, BadGroupSizesAreRefused) {
   for (int64_t group : {0, 8, 24, 33, -16}) {
     const std::string expected = "group_size " + std::to_string(group);
@@ -182,6 +217,8 @@ TEST(Int4Weights, BadGroupSizesAreRefused) {
   EXPECT_NO_THROW(check_int4_group_size(48, "test_op"));
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, NonFiniteWeightsAreRefusedByName,
+                       "a NaN or Inf weight -> ValueError naming the operation and weight[n, k]");
 TEST(Int4Weights, NonFiniteWeightsAreRefusedByName) {
   const Tensor nan_weight = Tensor::from_values({1, 2, 3, 4, 5, std::nanf("")}, {2, 3});
   expect_error<ValueError>([&] { quantize_int4_grouped(nan_weight, 16); },
@@ -191,12 +228,16 @@ TEST(Int4Weights, NonFiniteWeightsAreRefusedByName) {
                            {"fake_quantize_int4_grouped", "weight[0, 0]", "inf"});
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, ScaleOverflowingFloat16IsRefused,
+                       "max|W| / 7 > 65504 (the largest float16) -> ValueError naming the group and the row");
 TEST(Int4Weights, ScaleOverflowingFloat16IsRefused) {
   // 1e6 / 7 = 142857 > 65504, the largest float16.
   expect_error<ValueError>([] { quantize_int4_grouped(row({1e6f, 1.0f}), 16); },
                            {"group 0 of row 0", "overflows float16"});
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, BadDtypesAndShapesAreRefused,
+                       "the weight must be float32 (else DTypeError) and 2-D with at least one row (else ShapeError)");
 TEST(Int4Weights, BadDtypesAndShapesAreRefused) {
   expect_error<DTypeError>([] { quantize_int4_grouped(Tensor::from_int32({1, 2}, {1, 2}), 16); },
                            {"quantize_int4_grouped", "int32", "expected float32"});
@@ -205,6 +246,8 @@ TEST(Int4Weights, BadDtypesAndShapesAreRefused) {
   expect_error<ShapeError>([] { quantize_int4_grouped(Tensor::zeros({0, 4}), 16); }, {"(0, 4)"});
 }
 
+TINYTORCH_TEST_FORMULA(Int4Weights, AccessorsCheckTheirIndices,
+                       "value(n, k) needs n < N and k < K, scale(n, g) needs g < groups_per_row: else IndexError");
 TEST(Int4Weights, AccessorsCheckTheirIndices) {
   const Int4GroupedWeights w = quantize_int4_grouped(row({1.0f, 2.0f}), 16);
   expect_error<IndexError>([&] { (void)w.value(0, 2); }, {"value", "(0, 2)", "(1, 2)"});
@@ -214,6 +257,12 @@ TEST(Int4Weights, AccessorsCheckTheirIndices) {
 
 // ---- fake quantization (QAT) ---------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(FakeQuantizeInt4Grouped, "int4 grouped fake quantization, for quantization-aware training",
+                  "forward: W_hat = s * clamp(round(W / s), -7, 7) with s recomputed from the current W; backward: "
+                  "dL/dW = dL/dW_hat * 1[-7 <= round(W / s) <= 7]");
+
+TINYTORCH_TEST_FORMULA(FakeQuantizeInt4Grouped, ForwardIsDequantizeOfQuantizeBitForBit,
+                       "fake_quantize_int4_grouped(W) = dequantize_int4_grouped(quantize_int4_grouped(W)) bit for bit");
 TEST(FakeQuantizeInt4Grouped, ForwardIsDequantizeOfQuantizeBitForBit) {
   Generator generator(21);
   const Tensor weight = Tensor::randn({9, 67}, 0, 0.1f, generator);
@@ -224,6 +273,8 @@ TEST(FakeQuantizeInt4Grouped, ForwardIsDequantizeOfQuantizeBitForBit) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeInt4Grouped, StraightThroughGradientInsideTheGrid,
+                       "inside the clamp the STE is the identity: dL/dW = upstream exactly");
 TEST(FakeQuantizeInt4Grouped, StraightThroughGradientInsideTheGrid) {
   // L = Σ c ⊙ fq(W). Inside the clamp the STE is the identity: dL/dW = c exactly.
   Tensor weight = Tensor::from_values({0.7f, -0.31f, 0.05f, 0.0f, -0.7f, 0.2f}, {2, 3});
@@ -246,6 +297,8 @@ TEST(FakeQuantizeInt4Grouped, GradientIsBlockedWhereTheClampActs) {
   EXPECT_EQ(weight.grad().to_vector(), (std::vector<float>{0.0f, 0.0f, 3.0f, 0.25f, -1.0f, 8.0f}));
 }
 
+TINYTORCH_TEST_FORMULA(FakeQuantizeInt4Grouped, RecordsNothingWithoutRequiresGrad,
+                       "a FakeQuantizeInt4GroupedBackward node only when W requires grad");
 TEST(FakeQuantizeInt4Grouped, RecordsNothingWithoutRequiresGrad) {
   const Tensor out = fake_quantize_int4_grouped(row({1.0f, 2.0f}), 16);
   EXPECT_EQ(grad_fn(out), nullptr);

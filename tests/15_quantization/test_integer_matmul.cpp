@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/perf/gemm_u8s8s32.hpp"
 #include "tinytorch/perf/integer_matmul.hpp"
 
@@ -58,6 +59,13 @@ void expect_equal_acc(const Tensor& acc, const std::vector<int64_t>& want, const
   }
 }
 
+TINYTORCH_CONCEPT(IntegerMatmul, "the integer matrix multiply at the heart of a quantized Linear",
+                  "acc[m, n] = sum_k (a[m, k] - z_a) * (w[n, k] - z_w[n]) in int32, a:(M, K) uint8 or int8, w:(N, "
+                  "K) int8 -> acc:(M, N) int32, K <= 32768");
+
+TINYTORCH_TEST_FORMULA(IntegerMatmul, HandComputedTwoByTwo,
+                       "a - z_a = [[3, 0], [-2, 5]], w - z_w = [[3, -4], [1, 8]]; acc[m, n] = sum_k (a - z_a)[m, "
+                       "k] * (w - z_w)[n, k] = [[9, 3], [-26, 38]]");
 TEST(IntegerMatmul, HandComputedTwoByTwo) {
   // a − z_a = [[5,2],[0,7]] − 2 = [[3,0],[−2,5]];  w − z_w = [[4,−3]−1, [−1,6]+2] = [[3,−4],[1,8]]
   // acc = [[3·3+0·(−4), 3·1+0·8], [−2·3+5·(−4), −2·1+5·8]] = [[9, 3], [−26, 38]]
@@ -69,6 +77,9 @@ TEST(IntegerMatmul, HandComputedTwoByTwo) {
   EXPECT_EQ(acc.to_int32_vector(), (std::vector<int32_t>{9, 3, -26, 38}));
 }
 
+TINYTORCH_TEST_FORMULA(IntegerMatmul, RawPointerReferenceOnHandComputedCase,
+                       "gemm_u8s8s32_ref on the same 2x2 case: acc[m, n] = sum_k (a[m, k] - z_a) * (w[n, "
+                       "k] - z_w[n]) = [9, 3, -26, 38]");
 TEST(IntegerMatmul, RawPointerReferenceOnHandComputedCase) {
   // The same case as above through the reference's pointer form: a:(2,2) w:(2,2) -> acc:(2,2).
   const uint8_t a[] = {5, 2, 0, 7};
@@ -79,6 +90,9 @@ TEST(IntegerMatmul, RawPointerReferenceOnHandComputedCase) {
   EXPECT_EQ(std::vector<int32_t>(acc, acc + 4), (std::vector<int32_t>{9, 3, -26, 38}));
 }
 
+TINYTORCH_TEST_FORMULA(IntegerMatmul, NonSquareHandComputedGemv,
+                       "z_a = z_w = 0: acc[n] = sum_k a[k] * w[n, k] with a = [1, 2, 3]: rows [1,0,0] -> 1, "
+                       "[0,1,-1] -> -1, [2,2,2] -> 12");
 TEST(IntegerMatmul, NonSquareHandComputedGemv) {
   // M = 1, N = 3, K = 3, z_a = 0, z_w = 0: acc[n] = Σ_k a[k] w[n, k] with a = [1, 2, 3]
   //   w rows [1,0,0] -> 1;  [0,1,−1] -> 2 − 3 = −1;  [2,2,2] -> 2·6 = 12
@@ -87,6 +101,9 @@ TEST(IntegerMatmul, NonSquareHandComputedGemv) {
   EXPECT_EQ(integer_matmul(a, 0, w, {0, 0, 0}).to_int32_vector(), (std::vector<int32_t>{1, -1, 12}));
 }
 
+TINYTORCH_TEST_FORMULA(IntegerMatmul, MatchesInt64FormulaOnOddShapes,
+                       "acc[m, n] == sum_k (a[m, k] - z_a) * (w[n, k] - z_w[n]) computed in int64, bit for bit, "
+                       "for M, N in {1, 3, 17, 63, 65}, K in {1, 3, 17, 63, 65, 257}");
 TEST(IntegerMatmul, MatchesInt64FormulaOnOddShapes) {
   Generator generator(1501);
   for (int64_t M : kRowCounts) {
@@ -106,6 +123,9 @@ TEST(IntegerMatmul, MatchesInt64FormulaOnOddShapes) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(IntegerMatmul, ExtremeValuesAndZeroPointsAtTheEdges,
+                       "K equal terms: acc = K * (a - z_a) * (w - z_w), with a, z_a in {0, 255} and w, z_w in {-128, "
+                       "127} (products up to +-255 * 255 = +-65025)");
 TEST(IntegerMatmul, ExtremeValuesAndZeroPointsAtTheEdges) {
   // Every combination of a ∈ {0, 255}, z_a ∈ {0, 255}, w ∈ {−128, 127}, z_w ∈ {−128, 127}:
   // products reach ±255·255 = ±65025, the largest an 8-bit pair can make.
@@ -126,6 +146,9 @@ TEST(IntegerMatmul, ExtremeValuesAndZeroPointsAtTheEdges) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(IntegerMatmul, DeepestAllowedKDoesNotOverflowInt32,
+                       "K = 2^15 terms of +-65025: acc = +-2^15 * 255 * 255 = +-2130739200, "
+                       "inside int32 (2^31 - 1 = 2147483647)");
 TEST(IntegerMatmul, DeepestAllowedKDoesNotOverflowInt32) {
   // K = 2^15 products of (0 − 255)·(−128 − 127) = 65025 each: 2,130,739,200, just below INT32_MAX;
   // and the negative twin (255 − 0)·(−128 − 127) = −65025 each: −2,130,739,200.
@@ -135,12 +158,17 @@ TEST(IntegerMatmul, DeepestAllowedKDoesNotOverflowInt32) {
   EXPECT_EQ(integer_matmul(uint8_tensor(full, {1, kMaxDepth}), 0, w, {127}).to_int32_vector()[0], -2130739200);
 }
 
+TINYTORCH_TEST_FORMULA(IntegerMatmul, KBeyondTheInt32LimitIsRejected,
+                       "K > 32768 could overflow int32 (32769 * 65025 > 2^31 - 1): ValueError");
 TEST(IntegerMatmul, KBeyondTheInt32LimitIsRejected) {
   const Tensor a = Tensor::zeros({1, kMaxDepth + 1}, DType::UInt8);
   const Tensor w = Tensor::zeros({1, kMaxDepth + 1}, DType::Int8);
   EXPECT_THROW(integer_matmul(a, 0, w, {0}), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(IntegerMatmul, Int8ActivationsAgreeWithTheirUint8Shift,
+                       "int8 a is run as a + 128 with z_a + 128: (a + 128) - (z_a + 128) = a - z_a, "
+                       "so both give sum_k (a[m, k] - z_a) * (w[n, k] - z_w[n])");
 TEST(IntegerMatmul, Int8ActivationsAgreeWithTheirUint8Shift) {
   // a_u8 = a_s8 + 128 and z_u8 = z_s8 + 128 leave every a − z unchanged, so the
   // two forms give the same accumulator — and both equal the formula on a_s8.
@@ -165,6 +193,9 @@ TEST(IntegerMatmul, Int8ActivationsAgreeWithTheirUint8Shift) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(IntegerMatmul, NonContiguousOperandsAreReadByValue,
+                       "a transposed (non-contiguous) w gives the same acc as its contiguous copy, "
+                       "and both the int64 formula");
 TEST(IntegerMatmul, NonContiguousOperandsAreReadByValue) {
   // w given as the transposed view of a (K, N) tensor: the same values as its contiguous copy.
   Generator generator(1503);
@@ -181,6 +212,9 @@ TEST(IntegerMatmul, NonContiguousOperandsAreReadByValue) {
                    naive_acc(M, N, K, a, 7, w_copy.to_int32_vector(), zero_points), "transposed w");
 }
 
+TINYTORCH_TEST_FORMULA(IntegerMatmul, ShapeErrorsNameBothShapes,
+                       "a:(M, K), w:(N, K), N zero points: a K mismatch throws ShapeError naming both shapes; "
+                       "a not 2-D or a zero-point count != N throws ShapeError");
 TEST(IntegerMatmul, ShapeErrorsNameBothShapes) {
   const Tensor a = Tensor::zeros({2, 3}, DType::UInt8);
   try {
@@ -196,6 +230,8 @@ TEST(IntegerMatmul, ShapeErrorsNameBothShapes) {
   EXPECT_THROW(integer_matmul(a, 0, Tensor::zeros({4, 3}, DType::Int8), {0, 0}), ShapeError);  // 2 zero points for N = 4
 }
 
+TINYTORCH_TEST_FORMULA(IntegerMatmul, DTypeErrorsForFloatOrUnsignedOperands,
+                       "a must be uint8 or int8 and w int8; float32, int32 or uint8 weights throw DTypeError");
 TEST(IntegerMatmul, DTypeErrorsForFloatOrUnsignedOperands) {
   const Tensor w = Tensor::zeros({4, 3}, DType::Int8);
   EXPECT_THROW(integer_matmul(Tensor::zeros({2, 3}), 0, w, {0, 0, 0, 0}), DTypeError);  // float32 a
@@ -204,6 +240,9 @@ TEST(IntegerMatmul, DTypeErrorsForFloatOrUnsignedOperands) {
                DTypeError);  // weights must be int8
 }
 
+TINYTORCH_TEST_FORMULA(IntegerMatmul, ZeroPointsOutsideTheirTypeRangeAreRejected,
+                       "z_a in [0, 255] for uint8 a, [-128, 127] for int8 a; every z_w[n] in [-128, 127]; "
+                       "otherwise ValueError");
 TEST(IntegerMatmul, ZeroPointsOutsideTheirTypeRangeAreRejected) {
   const Tensor w = Tensor::zeros({1, 3}, DType::Int8);
   EXPECT_THROW(integer_matmul(Tensor::zeros({2, 3}, DType::UInt8), 256, w, {0}), ValueError);

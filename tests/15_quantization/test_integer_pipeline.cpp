@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/adam.hpp"
 #include "tinytorch/core/dropout.hpp"
@@ -154,6 +155,17 @@ std::vector<float> reference_static_logits(const Sequential& model, const Tensor
   return logits;
 }
 
+TINYTORCH_CONCEPT(IntegerPipeline,
+                  "the integer pipeline: a statically quantized MLP passes uint8 between its layers, "
+                  "only the logits are float",
+                  "hidden: q_y = clamp(z_y + round(M[n] * (acc + q_b[n])), q_lo, 255), M[n] = s_x * s_w[n] / s_y, "
+                  "q_lo = z_y with a fused ReLU else 0; last: y = (s_x * s_w[n]) * float(acc + q_b[n]); "
+                  "acc = sum_k (q_x - z_x)(q_w - z_w[n])");
+
+TINYTORCH_TEST_FORMULA(IntegerPipeline, HiddenActivationsAreUint8AndOnlyTheLogitsFloat,
+                       "Linear, FusedReLU, Linear, FusedReLU -> uint8 (9, 65), (9, 65), (9, 33), (9, 33); "
+                       "last Linear -> float32 (9, 7); producer.output_params == consumer.input_params; "
+                       "FusedReLU returns its uint8 input itself");
 TEST(IntegerPipeline, HiddenActivationsAreUint8AndOnlyTheLogitsFloat) {
   std::shared_ptr<Sequential> model = pipelined_mlp(1901);
   const Tensor x = random_batches(1, 9, 23, 1903)[0];
@@ -180,6 +192,11 @@ TEST(IntegerPipeline, HiddenActivationsAreUint8AndOnlyTheLogitsFloat) {
   EXPECT_FALSE(dynamic_cast<const QuantizedLinear&>(*(*model)[4]).has_output_params()) << "the logits are float32";
 }
 
+TINYTORCH_TEST_FORMULA(IntegerPipeline, LogitsEqualTheScalarStepByStepReferenceOnEveryPath,
+                       "logits == the step-by-step reference, bit for bit: q_x = quantize(x); "
+                       "per layer acc = gemm_u8s8s32_ref; hidden q_y = clamp(z_y + multiply_by_fixed_point(sat32(acc "
+                       "+ q_b), quantize_multiplier(s_x * s_w[n] / s_y)), q_lo, 255); "
+                       "last y = fl(s_x * s_w[n]) * float(acc + q_b)");
 TEST(IntegerPipeline, LogitsEqualTheScalarStepByStepReferenceOnEveryPath) {
   // Batches of 1, 3, 17 and 65 rows (GEMV, partial row tiles), inputs inside and outside the calibrated range.
   std::shared_ptr<Sequential> model = pipelined_mlp(1904);
@@ -204,6 +221,9 @@ TEST(IntegerPipeline, LogitsEqualTheScalarStepByStepReferenceOnEveryPath) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(IntegerPipeline, AUint8InputIsTakenAsQuantizedWithTheInputParameters,
+                       "a uint8 input q is taken as quantized on the layer's input grid: forward(q) == "
+                       "forward(x_hat), x_hat = s_x * (q - z_x), since round(x_hat / s_x) + z_x = q");
 TEST(IntegerPipeline, AUint8InputIsTakenAsQuantizedWithTheInputParameters) {
   // forward(q) must equal forward(x̂) for x̂ = s_x (q − z_x): re-quantizing x̂ gives q back exactly
   // (|q − z_x| ≤ 255 steps of s_x: (s·k)/s rounds to k), so both reach the GEMM with the same integers.
@@ -216,6 +236,9 @@ TEST(IntegerPipeline, AUint8InputIsTakenAsQuantizedWithTheInputParameters) {
   EXPECT_EQ(layer.forward(q).to_int32_vector(), layer.forward(x_hat).to_int32_vector());
 }
 
+TINYTORCH_TEST_FORMULA(IntegerPipeline, AccuracyStaysWithinABoundOfTheFloatBetweenLayersPath,
+                       "spirals MLP: FP32 accuracy > 90% and |accuracy(uint8 between layers) - accuracy(float between "
+                       "layers)| <= 1 point (fixed-point requantization moves ~0.2% of hidden values one step)");
 TEST(IntegerPipeline, AccuracyStaysWithinABoundOfTheFloatBetweenLayersPath) {
   // Spirals (3 arms, 300 points each): an MLP 2 -> 64 -> 64 -> 3 trained for 40 epochs, then quantized
   // statically twice from the same FP32 weights and calibration batches: uint8 between layers
@@ -248,6 +271,10 @@ TEST(IntegerPipeline, AccuracyStaysWithinABoundOfTheFloatBetweenLayersPath) {
   EXPECT_LE(std::abs(pipeline.quantized_accuracy - floats.quantized_accuracy) * 100, kMaxAccuracyGapPoints);
 }
 
+TINYTORCH_TEST_FORMULA(IntegerPipeline, SavedAndLoadedModelIsBitIdentical,
+                       "file format version 2 stores uint8_output, fused_relu, FusedReLU entries and output grids (a "
+                       "version-1 label is rejected: ValueError); load(save(model)) has the same links and the same "
+                       "logits bit for bit");
 TEST(IntegerPipeline, SavedAndLoadedModelIsBitIdentical) {
   std::shared_ptr<Sequential> model = pipelined_mlp(1911);
   const auto dir = std::filesystem::temp_directory_path() / ("tinytorch_pipeline_" + std::to_string(::getpid()));
@@ -287,6 +314,9 @@ TEST(IntegerPipeline, SavedAndLoadedModelIsBitIdentical) {
   EXPECT_EQ(bits_of(loaded.model->forward(x)), bits_of(model->forward(x)));
 }
 
+TINYTORCH_TEST_FORMULA(IntegerPipeline, DynamicModeKeepsFloatBetweenLayersAndMatchesItsReference,
+                       "dynamic: no uint8 links, ReLU stays ReLU; each layer y = fl(s_x * s_w[n]) * float(acc) + b[n] "
+                       "with (s_x, z_x) = choose_qparams(min(x), max(x)) of its own input, bit for bit");
 TEST(IntegerPipeline, DynamicModeKeepsFloatBetweenLayersAndMatchesItsReference) {
   // Dynamic: no links; every layer computes y = fl(s_x · s_w[n]) · float(acc) + b[n] with (s_x, z_x)
   // = choose_qparams of its own input's min and max — rebuilt here from the references.
@@ -330,6 +360,10 @@ TEST(IntegerPipeline, DynamicModeKeepsFloatBetweenLayersAndMatchesItsReference) 
   }
 }
 
+TINYTORCH_TEST_FORMULA(IntegerPipeline, OnlyDirectNeighboursAreLinked,
+                       "a layer is linked (uint8 out) only when the next quantized layer follows directly or after "
+                       "one ReLU, both run uint8 activations and neither is skipped; "
+                       "Sigmoid / Dropout / FP32 layer / int8 activations keep float32");
 TEST(IntegerPipeline, OnlyDirectNeighboursAreLinked) {
   // Float32 stays where the pipeline does not apply: a Sigmoid or a Dropout between two quantized
   // layers, a Linear kept in FP32, int8 activations, or the pipeline switched off.
@@ -363,6 +397,9 @@ TEST(IntegerPipeline, OnlyDirectNeighboursAreLinked) {
   EXPECT_FALSE(dynamic_cast<const QuantizedLinear&>(*adjacent[0]).fused_relu()) << "no ReLU between: clamp at 0";
 }
 
+TINYTORCH_TEST_FORMULA(IntegerPipeline, WithoutAFusedReLUTheClampKeepsNegativeValues,
+                       "no ReLU between: q_lo = 0, so some q_y < z_y (negative real values survive); "
+                       "SQNR(FP32 output, s_y * (q_y - z_y)) > 30 dB");
 TEST(IntegerPipeline, WithoutAFusedReLUTheClampKeepsNegativeValues) {
   // Two adjacent layers: the first's uint8 output must carry negative real values (q < z_y), which a
   // fused ReLU would have cut. Its dequantized output is the FP32 layer's within the grid's error.
@@ -379,6 +416,9 @@ TEST(IntegerPipeline, WithoutAFusedReLUTheClampKeepsNegativeValues) {
             30.0) << "8-bit grids keep hidden activations ~30+ dB above the noise";
 }
 
+TINYTORCH_TEST_FORMULA(IntegerPipeline, FusedReLUIsTheIdentityOnUint8AndAReLUOnFloat,
+                       "FusedReLU: uint8 input -> the same tensor (same storage, values unchanged); "
+                       "float input -> max(x, 0); name \"ReLU\"");
 TEST(IntegerPipeline, FusedReLUIsTheIdentityOnUint8AndAReLUOnFloat) {
   FusedReLU fused;
   EXPECT_EQ(fused.name(), "ReLU");
@@ -391,6 +431,9 @@ TEST(IntegerPipeline, FusedReLUIsTheIdentityOnUint8AndAReLUOnFloat) {
   EXPECT_EQ(fused.clone()->name(), "ReLU");
 }
 
+TINYTORCH_TEST_FORMULA(IntegerPipeline, RelinkingIsIdempotent,
+                       "fuse_integer_pipeline on a linked model returns the same links {\"0\", "
+                       "\"2\"} and the outputs keep their bits");
 TEST(IntegerPipeline, RelinkingIsIdempotent) {
   // fuse_integer_pipeline again on a linked model: the same links, the same outputs.
   std::shared_ptr<Sequential> model = pipelined_mlp(1919);
@@ -400,6 +443,9 @@ TEST(IntegerPipeline, RelinkingIsIdempotent) {
   EXPECT_EQ(bits_of(model->forward(x)), before);
 }
 
+TINYTORCH_TEST_FORMULA(IntegerPipeline, ProfilerCountsTheSameOpsAndOneByteActivations,
+                       "ops = the FP32 model's (ReLU: 65 activations); output bytes: uint8 (1, 65) = 65, (1, "
+                       "33) = 33, float32 logits 4 * 7 = 28");
 TEST(IntegerPipeline, ProfilerCountsTheSameOpsAndOneByteActivations) {
   // Ops as for the FP32 model (count_linear per QuantizedLinear, one activation per ReLU output);
   // the hidden activations handed on are uint8: 1 byte each.
@@ -415,6 +461,9 @@ TEST(IntegerPipeline, ProfilerCountsTheSameOpsAndOneByteActivations) {
   EXPECT_EQ(rows[4].output_bytes, 4 * 7) << "float32 logits";
 }
 
+TINYTORCH_TEST_FORMULA(IntegerPipeline, ValidatorReadsUint8OutputsOnTheProducersGrid,
+                       "the FusedReLU passes layer 0's integers on: its cumulative SQNR equals layer 0's, "
+                       "its isolated SQNR is +inf; each QuantizedLinear's isolated SQNR > 30 dB");
 TEST(IntegerPipeline, ValidatorReadsUint8OutputsOnTheProducersGrid) {
   // The FusedReLU passes layer 0's integers on unchanged, so both get the same cumulative SQNR
   // (layer 0 is compared with ReLU(y): its ReLU is fused); fed float, the FusedReLU is an exact ReLU.
@@ -430,6 +479,10 @@ TEST(IntegerPipeline, ValidatorReadsUint8OutputsOnTheProducersGrid) {
   for (std::size_t i : {0u, 2u, 4u}) EXPECT_GT(report.layers[i].isolated_db, 30.0) << i;
 }
 
+TINYTORCH_TEST_FORMULA(IntegerPipeline, MisuseIsRejectedWithClearErrors,
+                       "set_output_params on an uncalibrated or dynamic layer, or with int8 params -> ValueError; "
+                       "output_params() before set -> ValueError; uint8 input to a dynamic layer -> DTypeError, "
+                       "of width != K -> ShapeError; buffers end with output_scale, output_zero_point");
 TEST(IntegerPipeline, MisuseIsRejectedWithClearErrors) {
   Generator generator(1924);
   const Linear fp32(Tensor::randn({4, 6}, 0, 1, generator), Tensor::randn({4}, 0, 1, generator));

@@ -15,6 +15,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/linear.hpp"
@@ -80,6 +81,14 @@ std::string assign_error(const SensitivityReport& report, double budget) {
 
 // ---- effective bits ---------------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(MixedBitSensitivity, "sensitivity analysis: lower one layer at a time to int4 or int8 and measure",
+                  "for each layer l and b in {4, 8}: only l lowered; accuracy and output SQNR = 10 * log10(sum y^2 / "
+                  "sum (y - y_hat)^2) against the FP32 logits; bits int4 = 4 + 16 * ceil(K/g) / K, int8 per-channel = "
+                  "8 + 64 / K");
+
+TINYTORCH_TEST_FORMULA(MixedBitSensitivity, EffectiveBitsCountWhatEachFormStores,
+                       "int4: 4 + 16 * ceil(K/g) / K bits per weight; int8 per channel: 8 + 64 / K (a float32 scale "
+                       "and an int32 zero point per row); per tensor: 8 + 64 / (N*K)");
 // A 784 -> 256 -> 10 model evaluated on 8 random examples: only the bits are checked here.
 TEST(MixedBitSensitivity, EffectiveBitsCountWhatEachFormStores) {
   Generator generator(1);
@@ -118,6 +127,11 @@ TEST(MixedBitSensitivity, EffectiveBitsCountWhatEachFormStores) {
 
 // ---- the assignment (exhaustive, L ≤ 16) ---------------------------------------------------------------
 
+TINYTORCH_CONCEPT(MixedBitAssignment, "choosing 4 or 8 bits per layer under an average-bits budget",
+                  "avg_bits = sum_l n_l * bits_l / sum_l n_l <= budget; minimize the predicted loss sum_l 100 * "
+                  "(fp32_acc - acc_l(b_l)); ties: higher predicted SQNR = -10 * log10(sum_l 10^(-SQNR_l / 10)), then "
+                  "fewer bits; exhaustive for L <= 16, greedy beyond");
+
 // Budget 6: Σ n·b ≤ 6000. Without A at int4 the least is 8·600 + 4·400 = 6400 (too much), so A
 // is int4; then B and C at int8 cost 2400 + 2400 + 800 = 5600 and lose only C's 0.1 + A's 1.0.
 TEST(MixedBitAssignment, ExhaustiveSearchPicksLeastPredictedLoss) {
@@ -135,6 +149,8 @@ TEST(MixedBitAssignment, ExhaustiveSearchPicksLeastPredictedLoss) {
   EXPECT_NEAR(wide.predicted_loss_points, 0.1, kLossTolerance);
 }
 
+TINYTORCH_TEST_FORMULA(MixedBitAssignment, BudgetIsInclusive,
+                       "avg_bits <= budget: an average equal to the budget is allowed");
 // 5.6 is exactly the average of {A:4, B:8, C:8} (5600 / 1000): allowed. Just below it the
 // cheapest feasible choices are {4,4,8} (4400, loss 1 + 5 + 0.1 = 6.1) and {4,8,4}
 // (5200, loss 1 + 0 + 10 = 11): the first wins.
@@ -151,6 +167,8 @@ TEST(MixedBitAssignment, BudgetIsInclusive) {
   EXPECT_NEAR(all_int4.predicted_loss_points, 16.0, kLossTolerance);
 }
 
+TINYTORCH_TEST_FORMULA(MixedBitAssignment, EqualLossTieGoesToHigherSqnr,
+                       "equal predicted loss: the higher SQNR = -10 * log10(sum_l 10^(-SQNR_l / 10)) wins");
 // Two layers of 100 weights; budget 6 = one of them int4. Both lose 0.5 points at int4,
 // so the predicted output SQNR (3) decides: lowering Y (int4 30 dB) leaves noise
 // 10^-3 + 10^-4, lowering X (20 dB) 10^-2 + 10^-4 — Y goes to int4.
@@ -163,6 +181,8 @@ TEST(MixedBitAssignment, EqualLossTieGoesToHigherSqnr) {
   EXPECT_NEAR(assignment.predicted_loss_points, 0.5, kLossTolerance);
 }
 
+TINYTORCH_TEST_FORMULA(MixedBitAssignment, FullTieGoesToFewerBits,
+                       "equal predicted loss and SQNR: the fewer average bits win");
 // Equal loss and equal SQNR: fewer bits wins. Layer P scores the same at int4 as at int8
 // (accuracy and SQNR), so even a budget of 8 lowers it; Q loses at int4 and stays int8.
 TEST(MixedBitAssignment, FullTieGoesToFewerBits) {
@@ -175,6 +195,9 @@ TEST(MixedBitAssignment, FullTieGoesToFewerBits) {
   EXPECT_NEAR(assignment.predicted_loss_points, 0.0, kLossTolerance);
 }
 
+TINYTORCH_TEST_FORMULA(MixedBitAssignment, ImpossibleOrInvalidBudgetIsValueError,
+                       "budget < the all-int4 average -> ValueError naming the smallest achievable average; a budget "
+                       "not finite and > 0, or no layers -> ValueError");
 TEST(MixedBitAssignment, ImpossibleOrInvalidBudgetIsValueError) {
   // All int4 averages 4.0: a budget below it cannot be met, and the message says the least there is.
   const std::string message = assign_error(three_layer_report(), 3.9);
@@ -210,6 +233,9 @@ double brute_force_least_loss(const SensitivityReport& report, double budget, st
   return best;
 }
 
+TINYTORCH_TEST_FORMULA(MixedBitAssignment, GreedyMatchesBruteForceOnEqualSizedLayers,
+                       "L > 16: greedy lowers first the smallest isolated loss per bit saved; on equal-sized layers = "
+                       "brute force over 2^L: the 7 smallest losses (2.8 points), avg = 8 - 3.5 * 7 / 18");
 // 18 layers of equal size: every lowering saves the same bits, so the best choice under a
 // budget is to lower the layers with the smallest int4 losses — exactly what the greedy
 // order does; it must match brute force over all 2^18 choices. Budget 6.65 bits (int4 at
@@ -238,6 +264,8 @@ TEST(MixedBitAssignment, GreedyMatchesBruteForceOnEqualSizedLayers) {
   EXPECT_EQ(lowered, 7);
 }
 
+TINYTORCH_TEST_FORMULA(MixedBitAssignment, GreedyLowersLayersThatGainFromInt4,
+                       "a layer whose int4 loss is < 0 is lowered for free even when every choice fits the budget");
 // Beyond the budget, greedy still lowers a layer that int4 makes more accurate (Δ < 0: free).
 TEST(MixedBitAssignment, GreedyLowersLayersThatGainFromInt4) {
   SensitivityReport report;
@@ -282,6 +310,10 @@ SensitiveModel sensitive_model(int64_t examples) {
   return result;
 }
 
+TINYTORCH_TEST_FORMULA(MixedBitSensitivity, DeliberatelySensitiveLayerComesOutWorst,
+                       "an outlier weight (60 against ~0.2) on an always-zero input inflates its row's and group's "
+                       "scale: that layer's SQNR is >= 10 dB below the others' in both forms, and its int4 accuracy "
+                       "lower");
 TEST(MixedBitSensitivity, DeliberatelySensitiveLayerComesOutWorst) {
   const SensitiveModel tiny = sensitive_model(512);
   DataLoader loader(TensorDataset(tiny.inputs, tiny.labels), 100);  // 512 = 5 full batches + 12
@@ -303,6 +335,9 @@ TEST(MixedBitSensitivity, DeliberatelySensitiveLayerComesOutWorst) {
   std::printf("%s", report.to_string().c_str());
 }
 
+TINYTORCH_TEST_FORMULA(MixedBitSensitivity, NumbersMatchTheLoweredModelsBuiltByHand,
+                       "row l = accuracy and sqnr_db(fp32 logits, logits) of the model with only layer l lowered "
+                       "(Int4Linear g32, or quantize_model skipping the other Linears)");
 // The report's numbers are those of the models built by hand: only layer l lowered (int4:
 // Int4Linear; int8: quantize_model with the other Linears skipped), the accuracy counted and
 // the SQNR of all logits by sqnr_db.
@@ -346,6 +381,8 @@ TEST(MixedBitSensitivity, NumbersMatchTheLoweredModelsBuiltByHand) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(MixedBitSensitivity, BadArgumentsAreErrors,
+                       "no calibration batches, a group_size not a multiple of 16, or no Linear -> ValueError");
 TEST(MixedBitSensitivity, BadArgumentsAreErrors) {
   const SensitiveModel tiny = sensitive_model(16);
   DataLoader loader(TensorDataset(tiny.inputs, tiny.labels), 16);
@@ -374,6 +411,11 @@ void expect_bit_identical(const Tensor& actual, const Tensor& expected) {
                                                                             << " vs " << e[i];
   }
 }
+
+TINYTORCH_CONCEPT(MixedBitModel, "building the mixed-bit model from an assignment",
+                  "each named layer -> Int4Linear (4 bits, group g) or a static QuantizedLinear calibrated on the "
+                  "FP32 activations (8 bits); two int8 layers meeting through a ReLU are linked by the integer "
+                  "pipeline; other layers copied unchanged");
 
 // {0: int4, 2: int8, 4: int8}: layer 0 an Int4Linear, layers 2 and 4 static QuantizedLinears
 // calibrated on the FP32 activations and linked by the integer pipeline (2 hands uint8 to 4,
@@ -413,6 +455,9 @@ TEST(MixedBitModel, LayersAreLoweredAsAssignedAndComputeTheSame) {
   expect_bit_identical(mixed->forward(tiny.inputs), by_hand.forward(tiny.inputs));
 }
 
+TINYTORCH_TEST_FORMULA(MixedBitModel, Int4BetweenInt8LayersBreaksThePipeline,
+                       "an Int4Linear between int8 layers leaves float32 on both sides (no output params); all-int4 "
+                       "needs no calibration; a Linear not named stays FP32");
 // {0: int8, 2: int4, 4: int8}: the Int4Linear in the middle leaves float32 on both sides, so
 // nothing is linked; an all-int4 assignment needs no calibration data at all.
 TEST(MixedBitModel, Int4BetweenInt8LayersBreaksThePipeline) {
@@ -436,6 +481,9 @@ TEST(MixedBitModel, Int4BetweenInt8LayersBreaksThePipeline) {
   EXPECT_EQ(partial->at(2)->name(), "Int4Linear");
 }
 
+TINYTORCH_TEST_FORMULA(MixedBitModel, BadAssignmentIsValueError,
+                       "a name that is no Linear, a repeated name, bits other than 4 or 8, names and bits of "
+                       "different lengths, or int8 without calibration batches -> ValueError");
 TEST(MixedBitModel, BadAssignmentIsValueError) {
   const SensitiveModel tiny = sensitive_model(8);
   const auto message = [&](const MixedBitAssignment& assignment, const std::vector<Tensor>& calibration) {
@@ -456,6 +504,10 @@ TEST(MixedBitModel, BadAssignmentIsValueError) {
 }
 
 // ---- JSON --------------------------------------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(MixedBitJson, "the sensitivity report and the assignment as JSON and as a table",
+                  "parse(to_json()) gives back every number exactly, an infinite SQNR as null; table: change = 100 * "
+                  "(acc - fp32_acc) points with sign and 2 decimals, SQNR \"x.x dB\"");
 
 TEST(MixedBitJson, ReportAndAssignmentParseBackWithTheSameNumbers) {
   SensitivityReport report = three_layer_report();

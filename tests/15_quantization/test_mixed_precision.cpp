@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/error.hpp"
@@ -81,6 +82,11 @@ class CastToHalfPrecision : public ::testing::TestWithParam<DType> {};
 
 // ---- cast_to_half_precision: forward --------------------------------------------------------------
 
+TINYTORCH_CONCEPT(CastToHalfPrecisionValues,
+                  "rounding float32 values to float16 / bfloat16 while keeping them in float32 tensors",
+                  "cast(x) = f32(half(x)), round to nearest, ties to even; float16: from 65520 up -> Inf, at or below "
+                  "2^-25 -> 0, subnormals kept; bfloat16: float32's range with 8 significant bits");
+
 // Hand-checked values of the tables in half_precision.hpp.
 TEST(CastToHalfPrecisionValues, Float16RoundsTiesToEvenOverflowsToInfAndKeepsSubnormals) {
   const std::vector<float> x = {
@@ -121,6 +127,10 @@ TEST(CastToHalfPrecisionValues, BFloat16RoundsTiesToEvenAndKeepsFloat32Range) {
   EXPECT_NEAR(y.to_vector()[4], 1e-8f, 1e-8f * 0x1p-8f);  // within half a BF16 ulp (relative 2^-8)
 }
 
+TINYTORCH_CONCEPT(CastToHalfPrecision, "the differentiable cast agrees with the scalar conversion references",
+                  "cast_to_half_precision(x, Float16)[i] = float16_bits_to_float32(float32_to_float16_bits(x[i])) "
+                  "bit for bit (bfloat16 likewise), for any size and any strided view; a NaN stays a NaN");
+
 // Every odd size (the vector kernels' tails) and a strided view give the reference's bits.
 TEST_P(CastToHalfPrecision, MatchesTheScalarReferenceOnAnySizeAndStride) {
   const DType format = GetParam();
@@ -160,6 +170,11 @@ std::vector<float> gradient_through_cast(float c, DType format) {
   return x.grad().to_vector();
 }
 
+TINYTORCH_CONCEPT(CastToHalfPrecisionGradient,
+                  "the backward pass of the cast: a 16-bit tensor's gradient is a 16-bit tensor",
+                  "dL/dx = half(dL/dy), the incoming gradient rounded to the same format (float16: <= 2^-25 -> 0, "
+                  "from 65520 up -> Inf; bfloat16 keeps both)");
+
 TEST(CastToHalfPrecisionGradient, ATinyGradientVanishesInFloat16ButNotInBFloat16) {
   // 1e-8 < 2^-25, half FP16's smallest subnormal: it rounds to 0 (see the forward table).
   expect_bitwise_equal(gradient_through_cast(1e-8f, DType::Float16), {0.0f, 0.0f, 0.0f}, "FP16 gradient");
@@ -178,6 +193,8 @@ TEST(CastToHalfPrecisionGradient, AHugeGradientOverflowsToInfInFloat16) {
   expect_bitwise_equal(gradient_through_cast(70000.0f, DType::BFloat16), {bf16, bf16, bf16}, "BF16 gradient");
 }
 
+TINYTORCH_TEST_FORMULA(CastToHalfPrecisionGradient, RecordsItsNodeOnlyWhenTheInputNeedsAGradient,
+                       "a CastToHalfPrecisionBackward node only when x requires grad");
 TEST(CastToHalfPrecisionGradient, RecordsItsNodeOnlyWhenTheInputNeedsAGradient) {
   Tensor x = Tensor::from_values({1.0f});
   EXPECT_EQ(grad_fn(cast_to_half_precision(x, DType::BFloat16)), nullptr);
@@ -186,6 +203,11 @@ TEST(CastToHalfPrecisionGradient, RecordsItsNodeOnlyWhenTheInputNeedsAGradient) 
   ASSERT_NE(node, nullptr);
   EXPECT_STREQ(node->name(), "CastToHalfPrecisionBackward");
 }
+
+TINYTORCH_CONCEPT(CastToHalfPrecisionErrors, "what cast_to_half_precision refuses",
+                  "a format other than float16 / bfloat16 -> ValueError \"cast_to_half_precision: format is <f>; "
+                  "expected float16 or bfloat16\"; a non-float32 input -> DTypeError naming its dtype and shape; an "
+                  "undefined tensor -> ValueError");
 
 TEST(CastToHalfPrecisionErrors, RejectsFormatsOtherThanFloat16AndBFloat16AndNonFloatInputs) {
   const Tensor x = Tensor::from_values({1.0f});
@@ -206,6 +228,10 @@ INSTANTIATE_TEST_SUITE_P(Formats, CastToHalfPrecision, ::testing::Values(DType::
 
 // ---- MixedPrecisionLinear -------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(MixedPrecisionLinearForward, "a Linear that computes in 16 bits",
+                  "y = half(half(x) * half(W)^T + b), every half() rounding to nearest even, the products summed in "
+                  "float32");
+
 // BF16 by hand: x = (1 + 2^-10, 2, 0.5), W = (3, 1 + 2^-9, 1), b = 2^-6.
 //   half(x) = (1, 2, 0.5)      (2^-10 < half the ulp 2^-7 at 1)
 //   half(W) = (3, 1, 1)
@@ -224,6 +250,9 @@ TEST(MixedPrecisionLinearForward, RoundsInputWeightAndOutputByHand) {
   EXPECT_EQ(fp16_layer(x).to_vector(), std::vector<float>{5.5234375f});
 }
 
+TINYTORCH_TEST_FORMULA(MixedPrecisionLinearForward, MatchesAReferenceOnOddShapes,
+                       "|y - half(sum_k half(x) * half(W) + b, summed in double)| <= one 16-bit ulp, and y is a value "
+                       "of the format");
 // Odd sizes against a float64 reference on the rounded operands: the float32 sum
 // (sgemm's order) may differ from the exact one by float32 rounding, which moves
 // the final 16-bit result by at most one 16-bit ulp; every output is a format value.
@@ -253,6 +282,9 @@ TEST(MixedPrecisionLinearForward, MatchesAReferenceOnOddShapes) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(MixedPrecisionLinearForward, KeepsLeadingAxesAndRejectsAWrongFeatureCount,
+                       "x:(..., K) -> (..., N), as the same rows in 2-D; last axis != in_features -> ShapeError "
+                       "\"input is (...) but the layer has in_features = K\"");
 TEST(MixedPrecisionLinearForward, KeepsLeadingAxesAndRejectsAWrongFeatureCount) {
   Generator generator(5);
   auto master = std::make_shared<Linear>(4, 3, true, generator);
@@ -267,6 +299,12 @@ TEST(MixedPrecisionLinearForward, KeepsLeadingAxesAndRejectsAWrongFeatureCount) 
             std::string::npos)
       << message;
 }
+
+TINYTORCH_CONCEPT(MixedPrecisionLinearParameters,
+                  "a MixedPrecisionLinear shares the float32 master tensors of its Linear",
+                  "parameters() = the master weight and bias themselves (same storage, same gradient, float32, names "
+                  "\"weight\", \"bias\"); extra_repr \"in_features=K, out_features=N, compute <format>, master "
+                  "float32\"");
 
 TEST(MixedPrecisionLinearParameters, AreTheMasterTensorsThemselves) {
   Generator generator(7);
@@ -285,6 +323,9 @@ TEST(MixedPrecisionLinearParameters, AreTheMasterTensorsThemselves) {
   EXPECT_EQ(layer.format(), DType::Float16);
 }
 
+TINYTORCH_CONCEPT(MixedPrecisionLinearBackward, "gradients of the 16-bit layer reach the float32 masters",
+                  "L = sum y: dL/db = B (the number of rows), dL/dW[n, k] = half(sum_b half(x[b, k]))");
+
 // L = Σ y: dL/dy = 1 (a format value), so dL/db = B and dL/dW[n,k] = half(Σ_b half(x[b,k])).
 TEST(MixedPrecisionLinearBackward, GradientsReachTheMasterWeights) {
   const auto master = linear_from({0.25f, -1.0f, 2.0f, 0.5f}, {2, 2}, {0.0f, 1.0f});
@@ -297,6 +338,10 @@ TEST(MixedPrecisionLinearBackward, GradientsReachTheMasterWeights) {
   EXPECT_EQ(master->weight().grad().to_vector(), (std::vector<float>{2.0f, 2.0f, 2.0f, 2.0f}));
   EXPECT_EQ(master->bias().grad().to_vector(), (std::vector<float>{2.0f, 2.0f}));  // B = 2 rows
 }
+
+TINYTORCH_CONCEPT(MixedPrecisionLinearTraining, "the optimizer updates the float32 masters, not the 16-bit copies",
+                  "SGD: W <- W - lr * g in float32; lr = 2^-11 is below half a bfloat16 ulp near 1, so half(W) stays "
+                  "1 while W = 1 - step * 2^-11");
 
 // Adam-like updates are often far below a BF16 weight's ulp; the master keeps them.
 TEST(MixedPrecisionLinearTraining, TheOptimizerUpdatesTheMastersInFloat32) {
@@ -315,6 +360,9 @@ TEST(MixedPrecisionLinearTraining, TheOptimizerUpdatesTheMastersInFloat32) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(MixedPrecisionLinearParameters, KeepAFrozenMasterFrozen,
+                       "a weight with requires_grad = false gets no gradient and is still frozen (same storage) in "
+                       "master_linear()");
 // A frozen layer (fine-tuning only the last one, say) stays frozen through the wrap and back.
 TEST(MixedPrecisionLinearParameters, KeepAFrozenMasterFrozen) {
   auto master = linear_from({1.0f, 2.0f}, {1, 2}, {0.5f});
@@ -330,6 +378,9 @@ TEST(MixedPrecisionLinearParameters, KeepAFrozenMasterFrozen) {
   EXPECT_EQ(restored->weight().storage(), master->weight().storage());
 }
 
+TINYTORCH_CONCEPT(MixedPrecisionLinearClone, "cloning a MixedPrecisionLinear",
+                  "the clone holds new storage with the same master values and the same format");
+
 TEST(MixedPrecisionLinearClone, CopiesTheMastersIntoNewStorage) {
   Generator generator(9);
   auto master = std::make_shared<Linear>(3, 2, true, generator);
@@ -342,6 +393,10 @@ TEST(MixedPrecisionLinearClone, CopiesTheMastersIntoNewStorage) {
   EXPECT_EQ(copy->parameters()[1].to_vector(), master->bias().to_vector());
 }
 
+TINYTORCH_CONCEPT(MixedPrecisionLinearErrors, "what MixedPrecisionLinear refuses",
+                  "a format other than float16 / bfloat16 -> ValueError \"MixedPrecisionLinear: format is <f>; "
+                  "expected float16 or bfloat16\"");
+
 TEST(MixedPrecisionLinearErrors, RejectsANonHalfFormat) {
   Linear master(2, 2);
   const std::string message = message_of([&] { MixedPrecisionLinear layer(master, DType::Float32); });
@@ -350,6 +405,11 @@ TEST(MixedPrecisionLinearErrors, RejectsANonHalfFormat) {
 }
 
 // ---- prepare_mixed_precision / restore_full_precision ---------------------------------------------
+
+TINYTORCH_CONCEPT(PrepareMixedPrecision, "swapping every Linear of a model for a MixedPrecisionLinear, and back",
+                  "prepare: each Linear (nested Sequentials too) -> MixedPrecisionLinear on the same tensors and "
+                  "parameter names; restore: each -> master_linear() on the same tensors, a plain float32 x * W^T + b "
+                  "again");
 
 TEST(PrepareMixedPrecision, SwapsEveryLinearOnTheSameTensorsAndRestoreGivesThemBack) {
   manual_seed(11);
@@ -402,6 +462,10 @@ TEST(PrepareMixedPrecision, ReachesIntoNestedSequentials) {
   EXPECT_NE(std::dynamic_pointer_cast<Linear>((*inner)[0]), nullptr);
 }
 
+TINYTORCH_CONCEPT(PrepareMixedPrecisionErrors, "what prepare_mixed_precision refuses",
+                  "a format other than float16 / bfloat16, or a model without a Linear -> ValueError naming "
+                  "prepare_mixed_precision; the model is left unchanged");
+
 TEST(PrepareMixedPrecisionErrors, RejectsABadFormatAndAModelWithoutLinearLayers) {
   Sequential model(Linear(2, 2));
   const std::string bad_format = message_of([&] { prepare_mixed_precision(model, DType::Int32); });
@@ -428,6 +492,14 @@ void set_gradient(Tensor& p, const std::vector<float>& gradient) {
   p.autograd_meta()->grad = Tensor::from_values(gradient);
 }
 
+TINYTORCH_CONCEPT(DynamicLossScaler, "dynamic loss scaling for FP16 training",
+                  "scale_loss: L * S; before_step: g <- g / S; an Inf/NaN gradient -> skip the step and S <- max(S * "
+                  "backoff_factor, min_scale); after growth_interval clean steps in a row S <- S * growth_factor; S "
+                  "starts at 2^16");
+
+TINYTORCH_TEST_FORMULA(DynamicLossScaler, ScalesTheLossAndUnscalesTheGradientsByExactlyS,
+                       "scaled loss = L * 2^16, gradients after backward = 2^16 * c, after before_step = c exactly "
+                       "(power of two)");
 TEST(DynamicLossScaler, ScalesTheLossAndUnscalesTheGradientsByExactlyS) {
   Tensor p = Tensor::from_values({1.0f, 2.0f});
   p.set_requires_grad();
@@ -446,6 +518,8 @@ TEST(DynamicLossScaler, ScalesTheLossAndUnscalesTheGradientsByExactlyS) {
   EXPECT_EQ(scaler.skipped_steps(), 0);
 }
 
+TINYTORCH_TEST_FORMULA(DynamicLossScaler, DividesByANonPowerOfTwoScaleCorrectlyRounded,
+                       "g / S correctly rounded in float32: S = 3 gives 1/3 and 10/3");
 TEST(DynamicLossScaler, DividesByANonPowerOfTwoScaleCorrectlyRounded) {
   Tensor p = parameter_with_gradient({1.0f, 10.0f});
   DynamicLossScaler scaler({p}, LossScalerOptions{3.0f, 2.0f, 0.5f, 1000, 1.0f});
@@ -453,6 +527,8 @@ TEST(DynamicLossScaler, DividesByANonPowerOfTwoScaleCorrectlyRounded) {
   EXPECT_EQ(p.grad().to_vector(), (std::vector<float>{1.0f / 3.0f, 10.0f / 3.0f}));
 }
 
+TINYTORCH_TEST_FORMULA(DynamicLossScaler, AnOverflowSkipsTheStepAndHalvesTheScale,
+                       "an Inf, -Inf or NaN in any gradient: before_step() = false, S = 2^16 * 0.5 = 32768");
 TEST(DynamicLossScaler, AnOverflowSkipsTheStepAndHalvesTheScale) {
   Tensor clean = parameter_with_gradient({1.0f});
   for (float bad : {kInf, -kInf, std::nanf("")}) {
@@ -465,6 +541,8 @@ TEST(DynamicLossScaler, AnOverflowSkipsTheStepAndHalvesTheScale) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(DynamicLossScaler, NeverGoesBelowMinScale,
+                       "S <- max(S * backoff_factor, min_scale): 8 -> 4 -> 2 -> 2 with min_scale 2");
 TEST(DynamicLossScaler, NeverGoesBelowMinScale) {
   Tensor p = parameter_with_gradient({kInf});
   DynamicLossScaler scaler({p}, LossScalerOptions{8.0f, 2.0f, 0.5f, 1000, 2.0f});
@@ -476,6 +554,9 @@ TEST(DynamicLossScaler, NeverGoesBelowMinScale) {
   EXPECT_EQ(scaler.skipped_steps(), 4);
 }
 
+TINYTORCH_TEST_FORMULA(DynamicLossScaler, GrowsAfterGrowthIntervalCleanStepsInARow,
+                       "after growth_interval (3) clean steps in a row S doubles; an overflow halves S and restarts "
+                       "the count");
 TEST(DynamicLossScaler, GrowsAfterGrowthIntervalCleanStepsInARow) {
   Tensor p = parameter_with_gradient({1.0f});
   DynamicLossScaler scaler({p}, LossScalerOptions{16.0f, 2.0f, 0.5f, 3, 1.0f});
@@ -493,6 +574,8 @@ TEST(DynamicLossScaler, GrowsAfterGrowthIntervalCleanStepsInARow) {
   EXPECT_EQ(scaler.steps(), 9);
 }
 
+TINYTORCH_TEST_FORMULA(DynamicLossScaler, IgnoresParametersWithoutAGradient,
+                       "a parameter without a gradient is skipped; the others get g / S");
 TEST(DynamicLossScaler, IgnoresParametersWithoutAGradient) {
   Tensor unused = Tensor::zeros({2});
   unused.set_requires_grad();
@@ -502,6 +585,10 @@ TEST(DynamicLossScaler, IgnoresParametersWithoutAGradient) {
   EXPECT_FALSE(unused.grad().defined());
   EXPECT_EQ(used.grad().to_vector(), std::vector<float>{1.0f});
 }
+
+TINYTORCH_CONCEPT(DynamicLossScalerErrors, "what DynamicLossScaler refuses",
+                  "growth_interval >= 1, backoff_factor in (0, 1), growth_factor > 1, min_scale > 0, initial_scale >= "
+                  "min_scale, at least one defined parameter: else ValueError naming the option");
 
 TEST(DynamicLossScalerErrors, RejectsBadOptionsAndParameters) {
   const Tensor p = parameter_with_gradient({1.0f});
@@ -566,6 +653,10 @@ TinyGradientRun train_tiny_gradient_model(bool mixed_fp16, bool loss_scaling) {
   run.skipped = scaler.skipped_steps();
   return run;
 }
+
+TINYTORCH_CONCEPT(DynamicLossScalerInTraining, "loss scaling keeps tiny FP16 gradients alive inside a Trainer",
+                  "dL/dy = 2^-32 <= 2^-25 rounds to 0 in float16: no update at all; scaled by S = 2^16 it is 2^-16 "
+                  "(exact in float16): the update matches float32's within 1%, no step skipped");
 
 TEST(DynamicLossScalerInTraining, Float16LosesTinyGradientsThatLossScalingKeeps) {
   const TinyGradientRun fp32 = train_tiny_gradient_model(false, false);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/perf/histogram_observers.hpp"
 #include "tinytorch/perf/observer.hpp"
 #include "tinytorch/perf/quantize.hpp"
@@ -27,6 +28,12 @@ constexpr float kFloatAverageTolerance = 1e-6f;
 constexpr double kFloatScaleRounding = 1e-9;
 
 // ---- min-max --------------------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(MinMaxObserver,
+                  "calibration by min-max: the clip range is the smallest and largest value of all batches",
+                  "lo = min over all batches, hi = max over all batches; then affine scale = (hi - lo) / 255, "
+                  "zero_point = -128 - round(lo / scale), or symmetric scale = max(|lo|, "
+                  "|hi|) / 127.5 (range widened to contain 0)");
 
 TEST(MinMaxObserver, RangeIsTheMinAndMaxOverAllBatches) {
   MinMaxObserver observer;
@@ -47,6 +54,8 @@ TEST(MinMaxObserver, RangeIsTheMinAndMaxOverAllBatches) {
   EXPECT_EQ(observer.name(), "minmax");
 }
 
+TINYTORCH_TEST_FORMULA(MinMaxObserver, PositiveDataStartsTheRangeAtZero,
+                       "[lo, hi] with lo > 0 widens to [0, hi]: scale = hi / 255, zero_point = -128 - round(0) = -128");
 TEST(MinMaxObserver, PositiveDataStartsTheRangeAtZero) {
   // ReLU outputs in [0.5, 2.55]: widened to [0, 2.55] -> s = 0.01, z = −128 (0 is exact).
   MinMaxObserver observer;
@@ -56,6 +65,8 @@ TEST(MinMaxObserver, PositiveDataStartsTheRangeAtZero) {
   EXPECT_EQ(params.zero_point[0], -128);
 }
 
+TINYTORCH_TEST_FORMULA(MinMaxObserver, OneOutlierSetsTheWholeRange,
+                       "hi = max over all values, outlier included: hi = 20 -> scale = (20 - lo) / 255 > 20 / 255");
 TEST(MinMaxObserver, OneOutlierSetsTheWholeRange) {
   // The flaw the histogram observers fix: 4 095 values in [−1, 1) and one 20 -> s = 21/255.
   MinMaxObserver observer;
@@ -65,6 +76,9 @@ TEST(MinMaxObserver, OneOutlierSetsTheWholeRange) {
   EXPECT_GT(observer.compute_qparams(kInt8Affine).scale[0], 20.0f / 255.0f);
 }
 
+TINYTORCH_TEST_FORMULA(MinMaxObserver, OddShapesAndViews,
+                       "the range depends only on the elements, not the layout: min/max of a transposed view = "
+                       "min/max of the tensor");
 TEST(MinMaxObserver, OddShapesAndViews) {
   // A (17, 3) tensor seen through its transpose: same elements, same range.
   std::vector<float> values(51);
@@ -77,6 +91,10 @@ TEST(MinMaxObserver, OddShapesAndViews) {
 }
 
 // ---- moving average ---------------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(MovingAverageObserver, "calibration by a moving average of each batch's min and max",
+                  "first batch: lo = min(batch), hi = max(batch); then lo <- (1 - c) * lo + c * min(batch), "
+                  "hi <- (1 - c) * hi + c * max(batch), momentum c in (0, 1], default 0.01");
 
 TEST(MovingAverageObserver, FirstBatchSetsThenAverages) {
   // c = 0.5: batch 1 [−2, 4] sets (lo, hi); batch 2 [0, 2]: lo = ½·(−2) + ½·0 = −1, hi = ½·4 + ½·2 = 3.
@@ -97,6 +115,9 @@ TEST(MovingAverageObserver, FirstBatchSetsThenAverages) {
   EXPECT_EQ(observer.name(), "moving_average");
 }
 
+TINYTORCH_TEST_FORMULA(MovingAverageObserver, OneOddBatchMovesTheRangeByMomentum,
+                       "hi <- (1 - c) * hi + c * max(batch) with c = 0.01: 0.99 * 1 + 0.01 * 100 = 1.99 (min-max "
+                       "would jump to 100)");
 TEST(MovingAverageObserver, OneOddBatchMovesTheRangeByMomentum) {
   // Ten batches of [−1, 1], then one with max 100: min-max jumps to 100, the
   // default c = 0.01 moves hi to 0.99·1 + 0.01·100 = 1.99.
@@ -116,6 +137,8 @@ TEST(MovingAverageObserver, OneOddBatchMovesTheRangeByMomentum) {
   EXPECT_NEAR(average.average_min(), -1.0f, kFloatAverageTolerance);
 }
 
+TINYTORCH_TEST_FORMULA(MovingAverageObserver, MomentumOneFollowsTheLastBatch,
+                       "c = 1: lo <- 0 * lo + 1 * min(batch) = min of the last batch, same for hi");
 TEST(MovingAverageObserver, MomentumOneFollowsTheLastBatch) {
   MovingAverageMinMaxObserver observer(1.0f);
   observer.observe(Tensor::from_values({-5.0f, 5.0f}));
@@ -124,6 +147,8 @@ TEST(MovingAverageObserver, MomentumOneFollowsTheLastBatch) {
   EXPECT_EQ(observer.average_max(), 3.0f);
 }
 
+TINYTORCH_TEST_FORMULA(MovingAverageObserver, RejectsMomentumOutsideZeroOne,
+                       "momentum c must lie in (0, 1]: 0, negative, > 1 or NaN throws ValueError");
 TEST(MovingAverageObserver, RejectsMomentumOutsideZeroOne) {
   EXPECT_THROW(MovingAverageMinMaxObserver(0.0f), ValueError);
   EXPECT_THROW(MovingAverageMinMaxObserver(-0.1f), ValueError);
@@ -132,6 +157,11 @@ TEST(MovingAverageObserver, RejectsMomentumOutsideZeroOne) {
 }
 
 // ---- per channel ------------------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(PerChannelObserver, "per-channel min-max calibration: one range per index along the channel axis",
+                  "lo[c] = min of x over every element with index c along axis, hi[c] = max; "
+                  "then per channel symmetric scale[c] = max(|lo[c]|, |hi[c]|) / 127.5 or affine scale[c] = (hi[c] - "
+                  "lo[c]) / 255 (range widened to contain 0)");
 
 TEST(PerChannelObserver, OneRangePerRowOfAWeight) {
   // w:(3, 4), axis 0: row ranges [−1, 2], [0, 0.5], [−4, −1].
@@ -157,6 +187,9 @@ TEST(PerChannelObserver, OneRangePerRowOfAWeight) {
   EXPECT_EQ(observer.name(), "per_channel_minmax");
 }
 
+TINYTORCH_TEST_FORMULA(PerChannelObserver, ColumnsAndInnerAxesOfOddShapes,
+                       "channel c along axis 1 holds every x[b, c, k]: x[b, c, k] = 100c + 10b + k -> [100c, "
+                       "100c + 14]; (17, 3) ramp i*3 + j -> column j spans [j, 48 + j]");
 TEST(PerChannelObserver, ColumnsAndInnerAxesOfOddShapes) {
   // x:(2, 3, 5) along axis 1: channel c holds x[b, c, k] for all b, k. With
   // x[b, c, k] = 100·c + 10·b + k the range of channel c is [100c, 100c + 14].
@@ -177,6 +210,9 @@ TEST(PerChannelObserver, ColumnsAndInnerAxesOfOddShapes) {
   EXPECT_EQ(columns.channel_max(), (std::vector<float>{48.0f, 49.0f, 50.0f}));
 }
 
+TINYTORCH_TEST_FORMULA(PerChannelObserver, BatchesMergePerChannel,
+                       "across batches: lo[c] = min(lo[c], min of batch channel c), hi[c] = max(hi[c], "
+                       "max of batch channel c)");
 TEST(PerChannelObserver, BatchesMergePerChannel) {
   PerChannelMinMaxObserver observer(0);
   observer.observe(Tensor::from_values({1, 2, -3, 0}, {2, 2}));   // rows [1, 2], [−3, 0]
@@ -187,6 +223,10 @@ TEST(PerChannelObserver, BatchesMergePerChannel) {
   EXPECT_EQ(observer.max_seen(), 5.0f);
 }
 
+TINYTORCH_TEST_FORMULA(PerChannelObserver, RejectsMismatchedBatchesAndSpecs,
+                       "a batch without the axis or with a different channel count throws ShapeError; "
+                       "a per-tensor spec or another axis, or axis < 0, throws ValueError; "
+                       "per-tensor observers refuse a per-channel spec (ValueError)");
 TEST(PerChannelObserver, RejectsMismatchedBatchesAndSpecs) {
   PerChannelMinMaxObserver observer(1);
   EXPECT_THROW(observer.observe(Tensor::from_values({1, 2, 3})), ShapeError);  // 1-D: no axis 1
@@ -219,6 +259,12 @@ std::vector<NamedFactory> all_observers() {
           {"mse", [] { return std::make_unique<MSEObserver>(); }, kInt8Affine}};
 }
 
+TINYTORCH_CONCEPT(ObserverRules,
+                  "rules every observer keeps (min-max, moving average, per channel, percentile, entropy, MSE)",
+                  "no batch yet -> ValueError \"no calibration data\"; a NaN/Inf batch -> ValueError naming \"batch "
+                  "<n>\" and \"element <i>\", nothing kept; empty -> Error, non-float32 -> DTypeError; "
+                  "constant data gets a finite scale > 0");
+
 TEST(ObserverRules, NoCalibrationDataIsAValueError) {
   for (const auto& [name, make, spec] : all_observers()) {
     const auto observer = make();
@@ -236,6 +282,9 @@ TEST(ObserverRules, NoCalibrationDataIsAValueError) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(ObserverRules, NanOrInfBatchIsRejectedNamingTheBatch,
+                       "observe() checks the whole batch first: NaN/Inf -> ValueError \"calibration batch <n> ...: "
+                       "element <i> is ...\", and batches_seen, the range and the qparams stay as before");
 TEST(ObserverRules, NanOrInfBatchIsRejectedNamingTheBatch) {
   for (const auto& [name, make, spec] : all_observers()) {
     for (float bad : {NAN, INFINITY, -INFINITY}) {
@@ -259,6 +308,8 @@ TEST(ObserverRules, NanOrInfBatchIsRejectedNamingTheBatch) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(ObserverRules, RejectsEmptyAndNonFloatBatches,
+                       "an empty batch throws ShapeError, a non-float32 batch DTypeError, and neither counts as seen");
 TEST(ObserverRules, RejectsEmptyAndNonFloatBatches) {
   for (const auto& [name, make, spec] : all_observers()) {
     auto observer = make();
@@ -268,6 +319,10 @@ TEST(ObserverRules, RejectsEmptyAndNonFloatBatches) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(ObserverRules, ConstantBatchesGiveAValidScale,
+                       "all zeros: width 0 -> scale = 1, zero_point = 0; constant -2: range [-2, "
+                       "0] -> scale = 2 / 255, zero_point = 127 (within one of 2048 histogram bins for the histogram "
+                       "observers)");
 TEST(ObserverRules, ConstantBatchesGiveAValidScale) {
   // Zeros: the range [0, 0] has width 0 -> s = 1 and z = 0 (qparams.hpp), so every
   // value still round-trips exactly. A constant −2: the range [−2, 0] -> s = 2/255,
@@ -299,6 +354,9 @@ TEST(ObserverRules, ConstantBatchesGiveAValidScale) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(ObserverRules, CloneKeepsWhatWasSeen,
+                       "clone() copies the state: same name, batches_seen and qparams; "
+                       "observing the clone leaves the original unchanged");
 TEST(ObserverRules, CloneKeepsWhatWasSeen) {
   for (const auto& [name, make, spec] : all_observers()) {
     auto original = make();

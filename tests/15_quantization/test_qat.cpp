@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/adam.hpp"
 #include "tinytorch/core/autograd.hpp"
@@ -136,6 +137,11 @@ std::shared_ptr<QATLinear> hand_layer() {
 
 // ---- the config ---------------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(QatConfig, "naming and describing a QAT configuration",
+                  "to_string(target) = \"int8_static\" / \"int4_weight_only\"; describe() = \"QAT int8 static, "
+                  "weights <spec>, activations <spec> (moving average, momentum m), skip_layers [...]\" or \"QAT int4 "
+                  "weight-only, symmetric, group G\"");
+
 TEST(QatConfig, NamesAndDescription) {
   EXPECT_EQ(to_string(QatTarget::Int8Static), "int8_static");
   EXPECT_EQ(to_string(QatTarget::Int4WeightOnly), "int4_weight_only");
@@ -149,6 +155,14 @@ TEST(QatConfig, NamesAndDescription) {
 
 // ---- QATLinear: forward --------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(QATLinear, "a Linear that trains while seeing the rounding (fake quantization)",
+                  "int8: y = fq_x(x) * fq_w(W)^T + b, fq_w per-channel symmetric int8 from the current W, fq_x uint8 "
+                  "affine from a moving-average observer; int4: y = x * fq4(W)^T + b; backward: straight-through "
+                  "estimator");
+
+TINYTORCH_TEST_FORMULA(QATLinear, EvalForwardIsTheHandComputedFakeQuantizedLinear,
+                       "s_x = (max - min) / 255, z_x = -round(min / s_x); y[m, n] = sum_k x_hat[m, k] * W_hat[n, k] + "
+                       "b[n] (exact here: powers of two); eval mode does not observe");
 TEST(QATLinear, EvalForwardIsTheHandComputedFakeQuantizedLinear) {
   auto layer = hand_layer();
   // fq_x's parameters after one batch: the batch's min and max (s_x = 1/64, z_x = 64, above).
@@ -172,6 +186,9 @@ TEST(QATLinear, EvalForwardIsTheHandComputedFakeQuantizedLinear) {
   EXPECT_EQ(layer->input_fake_quant().observer().batches_seen(), 1);
 }
 
+TINYTORCH_TEST_FORMULA(QATLinear, TrainingModeFollowsTheInputWithAMovingAverage,
+                       "first batch sets lo, hi; then lo <- (1 - m) * lo + m * min(batch), hi likewise; s_x = (hi - "
+                       "lo) / 255, z_x = -round(lo / s_x)");
 TEST(QATLinear, TrainingModeFollowsTheInputWithAMovingAverage) {
   Linear linear(Tensor::from_values(kHandW, {2, 3}), Tensor::from_values(kHandBias, {2}));
   QatConfig config;
@@ -185,6 +202,9 @@ TEST(QATLinear, TrainingModeFollowsTheInputWithAMovingAverage) {
   EXPECT_EQ(params.zero_point[0], 85);           // −round(−2 / (6/255)) = round(85) = 85
 }
 
+TINYTORCH_TEST_FORMULA(QATLinear, LeadingAxesAndShapeErrors,
+                       "x:(..., K) -> (..., N) with the values of the 2-D rows; wrong last axis -> ShapeError; "
+                       "non-float32 -> DTypeError");
 TEST(QATLinear, LeadingAxesAndShapeErrors) {
   auto layer = hand_layer();
   // (2, 1, 3) -> (2, 1, 2), the same values as the (2, 3) input.
@@ -196,6 +216,9 @@ TEST(QATLinear, LeadingAxesAndShapeErrors) {
   EXPECT_THROW(layer->forward(Tensor::zeros({2, 3}, DType::Int32)), DTypeError);
 }
 
+TINYTORCH_TEST_FORMULA(QATLinear, EvalOrConvertBeforeObservingIsAnError,
+                       "int8: eval forward or to_quantized() before fq_x saw a batch -> ValueError; "
+                       "input_fake_quant() of an int4 layer -> ValueError");
 TEST(QATLinear, EvalOrConvertBeforeObservingIsAnError) {
   Linear linear(Tensor::from_values(kHandW, {2, 3}), Tensor::from_values(kHandBias, {2}));
   QATLinear layer(linear, int8_config());
@@ -210,6 +233,8 @@ TEST(QATLinear, EvalOrConvertBeforeObservingIsAnError) {
 
 // ---- QATLinear: backward --------------------------------------------------------------------------
 
+TINYTORCH_TEST_FORMULA(QATLinear, GradientsAreTheStraightThroughEstimateMaskedWhereTheInputWasClamped,
+                       "dL/db[n] = sum_m G[m, n]; dL/dW = G^T * x_hat; dL/dx = (G * W_hat) * 1[x inside fq_x's range]");
 TEST(QATLinear, GradientsAreTheStraightThroughEstimateMaskedWhereTheInputWasClamped) {
   auto layer = hand_layer();
   Tensor x = Tensor::from_values(kHandX, {2, 3});
@@ -242,6 +267,9 @@ TEST(QATLinear, GradientsAreTheStraightThroughEstimateMaskedWhereTheInputWasClam
   EXPECT_EQ(input_grad[3], 0.0f) << "x = 5.0 was clamped to the top of fq_x's range: no gradient";
 }
 
+TINYTORCH_TEST_FORMULA(QATLinear, Int4GradientIsTheStraightThroughEstimate,
+                       "int4, G = 1: dL/dW[n, k] = sum_m x[m, k]; dL/dx[m, k] = sum_n W_hat[n, k] (within float-sum "
+                       "rounding)");
 TEST(QATLinear, Int4GradientIsTheStraightThroughEstimate) {
   // Int4: y = x·fq4(W)ᵀ + b, x not quantized. dL/dW = Gᵀ·x (every |W/s| <= 7 by the choice of s).
   Generator generator(5);
@@ -272,6 +300,12 @@ TEST(QATLinear, Int4GradientIsTheStraightThroughEstimate) {
 
 // ---- prepare_qat --------------------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(PrepareQat, "prepare_qat: every Linear becomes a QATLinear on the same tensors",
+                  "a QATLinear shares W and b, so an optimizer made before or after moves both; skip_layers stay "
+                  "Linear; a config that cannot be converted -> ValueError, model unchanged");
+
+TINYTORCH_TEST_FORMULA(PrepareQat, SharesTheTensorsSoAnOptimizerStepMovesBothLayers,
+                       "SGD: W <- W - lr * dL/dW, seen through the original Linear (the same storage)");
 TEST(PrepareQat, SharesTheTensorsSoAnOptimizerStepMovesBothLayers) {
   Sequential model = odd_mlp(3);
   const auto original_first = layer_at<Linear>(model, 0);
@@ -306,6 +340,9 @@ TEST(PrepareQat, SharesTheTensorsSoAnOptimizerStepMovesBothLayers) {
   EXPECT_EQ(qat_first->float_linear()->weight().to_vector(), after);
 }
 
+TINYTORCH_TEST_FORMULA(PrepareQat, SkipLayersStayFloat32,
+                       "skip_layers stay Linear; after convert the layer before a float Linear returns float32 (no "
+                       "uint8 output)");
 TEST(PrepareQat, SkipLayersStayFloat32) {
   Sequential model = odd_mlp(4);
   QatConfig config;
@@ -322,6 +359,9 @@ TEST(PrepareQat, SkipLayersStayFloat32) {
   EXPECT_EQ(model[4]->name(), "Linear");
 }
 
+TINYTORCH_TEST_FORMULA(PrepareQat, BadConfigsLeaveTheModelUnchanged,
+                       "dynamic mode, a skip_layers entry naming no Linear, group_size not a multiple of 16, momentum "
+                       "0, or no Linear left -> ValueError naming the problem; model.summary() unchanged");
 TEST(PrepareQat, BadConfigsLeaveTheModelUnchanged) {
   Sequential model = odd_mlp(5);
   const std::string before = model.summary();
@@ -349,6 +389,12 @@ TEST(PrepareQat, BadConfigsLeaveTheModelUnchanged) {
 
 // ---- convert ----------------------------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(QatConvert, "convert: each QATLinear becomes the layer post-training quantization builds",
+                  "int8: QuantizedLinear with fq_x's input params and weights quantized as fq_w rounded them (s_w * "
+                  "(q_w - z_w) = fq_w(W)), integer pipeline linked; int4: Int4Linear with W_hat = fq4(W)");
+
+TINYTORCH_TEST_FORMULA(QatConvert, QuantizedWeightsEqualTheFakeQuantizedWeightsBitForBit,
+                       "the QuantizedLinear's s_w * (q_w - z_w) = fq_w(W) bit for bit, per-channel and per-tensor");
 TEST(QatConvert, QuantizedWeightsEqualTheFakeQuantizedWeightsBitForBit) {
   // After training steps (the weights moved), per-channel and per-tensor int8, odd shapes.
   for (bool per_channel : {true, false}) {
@@ -378,6 +424,9 @@ TEST(QatConvert, QuantizedWeightsEqualTheFakeQuantizedWeightsBitForBit) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QatConvert, ALayerMatchesTheQatLayerWithinHalfABiasStepAndFloatRounding,
+                       "|y_int - y_qat| <= s_x * s_w[n] / 2 + 2 * (K + 2) * u * sum_k |x_hat * w_hat| (u = 2^-24); "
+                       "input params = fq_x's");
 TEST(QatConvert, ALayerMatchesTheQatLayerWithinHalfABiasStepAndFloatRounding) {
   Generator generator(7);
   Linear linear(63, 17, true, generator);
@@ -409,6 +458,9 @@ TEST(QatConvert, ALayerMatchesTheQatLayerWithinHalfABiasStepAndFloatRounding) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QatConvert, AnMlpMatchesTheQatModelWithinOneHiddenStep,
+                       "|dy[m, n]| <= s_h * sum_k |W2_hat[n, k]| + s_h * s_w2[n] / 2 + float rounding (a hidden value "
+                       "off by at most one step s_h in the uint8 pipeline)");
 TEST(QatConvert, AnMlpMatchesTheQatModelWithinOneHiddenStep) {
   // Linear–ReLU–Linear. The converted model hands uint8 from layer 0 to layer 2 (the integer
   // pipeline), requantized with a fixed-point multiplier instead of float rounding; a hidden value
@@ -455,6 +507,9 @@ TEST(QatConvert, AnMlpMatchesTheQatModelWithinOneHiddenStep) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QatConvert, Int4ModelBecomesInt4LinearsWithTheFakeQuantizedWeights,
+                       "Int4Linear W_hat = fq4(W) = fake_quantize_int4_grouped(W) bit for bit; outputs equal up to "
+                       "the order of float sums");
 TEST(QatConvert, Int4ModelBecomesInt4LinearsWithTheFakeQuantizedWeights) {
   for (int64_t group_size : {16, 32}) {
     Sequential model = odd_mlp(9);
@@ -489,6 +544,9 @@ TEST(QatConvert, Int4ModelBecomesInt4LinearsWithTheFakeQuantizedWeights) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QatConvert, WithoutAQatLinearIsAnError,
+                       "no QATLinear -> ValueError \"convert: the model has no QATLinear layer\"; int8 never observed "
+                       "-> ValueError \"no activations observed yet\"; the model unchanged");
 TEST(QatConvert, WithoutAQatLinearIsAnError) {
   Sequential model = odd_mlp(10);
   const std::string before = model.summary();
@@ -502,6 +560,8 @@ TEST(QatConvert, WithoutAQatLinearIsAnError) {
   EXPECT_EQ(model.summary(), prepared);
 }
 
+TINYTORCH_TEST_FORMULA(QatConvert, ACloneConvertsToTheSameLayers,
+                       "a clone (new storage, same observer state) converts to a model with the same outputs");
 TEST(QatConvert, ACloneConvertsToTheSameLayers) {
   Sequential model = odd_mlp(11);
   prepare_qat(model, int8_config());
@@ -518,6 +578,8 @@ TEST(QatConvert, ACloneConvertsToTheSameLayers) {
   EXPECT_EQ(copy->forward(x).to_vector(), model.forward(x).to_vector());
 }
 
+TINYTORCH_TEST_FORMULA(QatConvert, ConvertedModelsSaveAndReloadBitIdentical,
+                       "load(save(convert(m))) gives bit-identical outputs, int8 and int4");
 TEST(QatConvert, ConvertedModelsSaveAndReloadBitIdentical) {
   const std::string directory = "/tmp/tinytorch_test_qat_" + std::to_string(::getpid());
   std::filesystem::create_directories(directory);
@@ -562,6 +624,10 @@ void fit(Sequential& model, const TensorDataset& data, float learning_rate, uint
 }
 
 }  // namespace
+
+TINYTORCH_CONCEPT(QatFashionMnist, "whether QAT pays off on Fashion-MNIST",
+                  "after one extra epoch at lr 1e-4: accuracy(QAT, converted to INT4 g128) >= accuracy(fine-tuned in "
+                  "float, then rounded to INT4) and >= post-training INT4");
 
 TEST(QatFashionMnist, Int4FineTuningBeatsFineTuningInFloatThenRounding) {
   // A 784-64-10 MLP trained one epoch on 12,000 images, then fine-tuned one more epoch at lr 1e-4

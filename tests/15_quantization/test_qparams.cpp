@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "concepts.hpp"
 #include "tinytorch/core/error.hpp"
 #include "tinytorch/perf/qparams.hpp"
 
@@ -17,6 +18,16 @@ constexpr QuantSpec kSymmetricInt8{QDType::Int8, QScheme::Symmetric, false, fals
 constexpr QuantSpec kSymmetricInt8Narrow{QDType::Int8, QScheme::Symmetric, true, false, 0};
 
 }  // namespace
+
+TINYTORCH_CONCEPT(ChooseQParams,
+                  "choosing the scale and zero point that map a float range [min, max] onto the integers [qmin, qmax]",
+                  "affine: scale = (max - min) / (qmax - qmin), zero_point = qmin - round(min / scale); "
+                  "symmetric: scale = max(|min|, |max|) / qmax, zero_point = 0");
+
+TINYTORCH_CONCEPT(QuantRange,
+                  "the integer range [qmin, qmax] each quantized type can hold, and the tensor dtype that stores it",
+                  "int8 [-128, 127], uint8 [0, 255], int4 [-8, 7]; narrow range drops the lowest value (int8 [-127, "
+                  "127], uint8 [1, 255], int4 [-7, 7]); storage: uint8 -> UInt8, int8 and int4 -> Int8");
 
 TEST(QuantRange, IntegerLimitsOfEachTypeAndTheNarrowVariants) {
   EXPECT_EQ(quant_range(QDType::Int8).min, -128);
@@ -47,6 +58,9 @@ TEST(ChooseQParams, AffineUInt8IsTheInt8ResultShiftedBy128) {
   EXPECT_EQ(p.zero_point[0], 64);
 }
 
+TINYTORCH_TEST_FORMULA(ChooseQParams, RangeIsWidenedToContainZero,
+                       "min <- min(min, 0), max <- max(max, 0) first; then scale = (max - min) / (qmax - qmin), "
+                       "zero_point = clamp(qmin - round(min / scale), qmin, qmax)");
 TEST(ChooseQParams, RangeIsWidenedToContainZero) {
   // [2, 5] -> [0, 5]: s = 5/255, z = −128 − round(0) = −128, so q = −128 means exactly 0.
   const QParams positive = choose_qparams(2.0f, 5.0f, kAffineInt8);
@@ -58,6 +72,9 @@ TEST(ChooseQParams, RangeIsWidenedToContainZero) {
   EXPECT_EQ(negative.zero_point[0], 127);
 }
 
+TINYTORCH_TEST_FORMULA(ChooseQParams, SymmetricUsesTheLargerMagnitudeAndZeroPointZero,
+                       "a = max(|min|, |max|); scale = a / ((qmax - qmin) / 2); "
+                       "zero_point = 0 for int8 (narrow [-127, 127]: a / 127; full [-128, 127]: a / 127.5)");
 TEST(ChooseQParams, SymmetricUsesTheLargerMagnitudeAndZeroPointZero) {
   // a = max(|−2|, |1|) = 2. Narrow int8: s = 2 / ((127 − (−127))/2) = 2/127. Full: 2/127.5.
   const QParams narrow = choose_qparams(-2.0f, 1.0f, kSymmetricInt8Narrow);
@@ -68,6 +85,9 @@ TEST(ChooseQParams, SymmetricUsesTheLargerMagnitudeAndZeroPointZero) {
   EXPECT_EQ(full.zero_point[0], 0);
 }
 
+TINYTORCH_TEST_FORMULA(ChooseQParams, SymmetricUInt8AndInt4ZeroPoints,
+                       "symmetric: scale = max(|min|, |max|) / ((qmax - qmin) / 2), zero_point = the middle of [qmin, "
+                       "qmax] = ceil((qmin + qmax) / 2) (uint8: 127.5 -> 128; int4: 0)");
 TEST(ChooseQParams, SymmetricUInt8AndInt4ZeroPoints) {
   // uint8 [0, 255]: middle 127.5 -> 128. int4 narrow [−7, 7]: s = 7/7 = 1, z = 0.
   const QParams u8 = choose_qparams(-1.0f, 1.0f, QuantSpec{QDType::UInt8, QScheme::Symmetric, false, false, 0});
@@ -78,6 +98,8 @@ TEST(ChooseQParams, SymmetricUInt8AndInt4ZeroPoints) {
   EXPECT_EQ(i4.zero_point[0], 0);
 }
 
+TINYTORCH_TEST_FORMULA(ChooseQParams, AllZeroRangeGetsScaleOneSoEveryDivisionStaysFinite,
+                       "min = max = 0: scale = 1, zero_point = the middle ceil((qmin + qmax) / 2) (int8: 0)");
 TEST(ChooseQParams, AllZeroRangeGetsScaleOneSoEveryDivisionStaysFinite) {
   const QParams affine = choose_qparams(0.0f, 0.0f, kAffineInt8);
   EXPECT_EQ(affine.scale[0], 1.0f);
@@ -88,6 +110,8 @@ TEST(ChooseQParams, AllZeroRangeGetsScaleOneSoEveryDivisionStaysFinite) {
   EXPECT_EQ(symmetric.zero_point[0], 0);
 }
 
+TINYTORCH_TEST_FORMULA(ChooseQParams, PerChannelGivesEachChannelItsOwnRange,
+                       "per channel c: scale[c] = max(|mins[c]|, |maxs[c]|) / 127 (symmetric narrow int8)");
 TEST(ChooseQParams, PerChannelGivesEachChannelItsOwnRange) {
   QuantSpec spec = kSymmetricInt8Narrow;
   spec.per_channel = true;
@@ -100,6 +124,9 @@ TEST(ChooseQParams, PerChannelGivesEachChannelItsOwnRange) {
   EXPECT_FLOAT_EQ(p.scale[2], 0.5f / 127.0f);  // a = 0.5
 }
 
+TINYTORCH_TEST_FORMULA(ChooseQParams, RejectsNonFiniteAndInvertedRanges,
+                       "a NaN/Inf bound or min > max throws ValueError; per channel, "
+                       "mins and maxs must have the same non-zero length (ValueError)");
 TEST(ChooseQParams, RejectsNonFiniteAndInvertedRanges) {
   EXPECT_THROW(choose_qparams(NAN, 1.0f, kAffineInt8), ValueError);
   EXPECT_THROW(choose_qparams(0.0f, INFINITY, kAffineInt8), ValueError);
@@ -109,6 +136,11 @@ TEST(ChooseQParams, RejectsNonFiniteAndInvertedRanges) {
   EXPECT_THROW(choose_qparams_per_channel({0.0f}, {1.0f, 2.0f}, spec), ValueError);
   EXPECT_THROW(choose_qparams_per_channel({}, {}, spec), ValueError);
 }
+
+TINYTORCH_CONCEPT(QParamsNames, "the names of quantized types and schemes used in messages, configs and files",
+                  "\"int8\" | \"uint8\" | \"int4\"; \"affine\" | \"symmetric\"; "
+                  "any other name throws ValueError listing the valid ones; QParams::to_string shows "
+                  "\"zero_point=<z>\"");
 
 TEST(QParamsNames, ParseAndPrint) {
   EXPECT_EQ(parse_qdtype("uint8"), QDType::UInt8);

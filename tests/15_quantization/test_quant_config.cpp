@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/perf/histogram_observers.hpp"
 #include "tinytorch/perf/observer.hpp"
 #include "tinytorch/perf/quant_config.hpp"
@@ -41,6 +42,11 @@ std::string parse_error(const std::string& yaml, const std::string& source = "te
 
 // ---- defaults and names -----------------------------------------------------------------
 
+TINYTORCH_CONCEPT(QuantConfigDefaults, "the default quantization config, as quant_config.hpp documents it",
+                  "mode static; weights int8 symmetric narrow per-channel (axis 0); "
+                  "activations uint8 affine per-tensor; calibration minmax, percentile 99.99, momentum 0.01, "
+                  "bins 2048, max_batches 32; skip_layers []; every key is optional");
+
 // The values quant_config.hpp documents as defaults.
 TEST(QuantConfigDefaults, MatchTheHeader) {
   const QuantConfig config;
@@ -62,6 +68,12 @@ TEST(QuantConfigDefaults, EmptyTextGivesDefaults) {
   EXPECT_EQ(parse_quant_config("{}"), QuantConfig{});
   EXPECT_EQ(parse_quant_config("weights: {}\ncalibration: {}\n"), QuantConfig{});
 }
+
+TINYTORCH_CONCEPT(QuantConfigNames,
+                  "the names of quantization modes and calibration methods, and a config's description",
+                  "modes: static | dynamic; methods: minmax | moving_average | percentile | entropy | mse "
+                  "(case-sensitive); parse(to_string(x)) == x; an unknown name throws ValueError listing the valid "
+                  "ones");
 
 TEST(QuantConfigNames, RoundTripEveryModeAndMethod) {
   const std::map<QuantMode, std::string> modes = {{QuantMode::Static, "static"}, {QuantMode::Dynamic, "dynamic"}};
@@ -97,6 +109,11 @@ TEST(QuantConfigNames, UnknownNameListsTheValidOnes) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantConfigNames, DescribeAndShortName,
+                       "describe() = \"<mode>, weights <dtype> <scheme> <granularity>, "
+                       "activations <dtype> <scheme>\" + static: \", calibration <method>[ <percentile>]\" | dynamic: "
+                       "\" from each batch\", then \", FP32 layers <list>\" if any; "
+                       "short_name() = \"<mode>/<granularity>\" + static: \"/<method>\"");
 // The exact texts of quant_config.hpp's examples.
 TEST(QuantConfigNames, DescribeAndShortName) {
   QuantConfig config;
@@ -119,6 +136,11 @@ TEST(QuantConfigNames, DescribeAndShortName) {
 }
 
 // ---- reading -------------------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(QuantConfigParse, "reading a quantization config from YAML text",
+                  "each key sets its field (weights/activations: dtype, scheme, granularity, narrow_range; "
+                  "calibration: method, percentile, momentum, bins, max_batches; skip_layers as text); "
+                  "a key left out keeps its default");
 
 // Every key of the layout in quant_config.hpp, none at its default.
 TEST(QuantConfigParse, ReadsEveryKey) {
@@ -162,6 +184,11 @@ TEST(QuantConfigParse, MissingKeysKeepDefaults) {
   EXPECT_EQ(config, expected);
 }
 
+TINYTORCH_CONCEPT(QuantConfigFiles, "the ready-made config files in modules/15_quantization/configs/",
+                  "<mode>_<granularity>_<method>.yaml holds that mode, weight granularity and method, "
+                  "with int8 symmetric narrow weights and uint8 affine activations; "
+                  "parse(to_yaml(load(file))) == load(file)");
+
 // What each ready config in configs/ promises in its name.
 TEST(QuantConfigFiles, EveryShippedConfigParses) {
   struct Expected {
@@ -201,11 +228,17 @@ TEST(QuantConfigFiles, EveryShippedConfigParses) {
 }
 
 // The per-channel min-max file states every default explicitly.
+TINYTORCH_TEST_FORMULA(QuantConfigFiles, DefaultFileEqualsDefaultConfig,
+                       "static_per_channel_minmax.yaml states every default: load(it) == QuantConfig{}");
 TEST(QuantConfigFiles, DefaultFileEqualsDefaultConfig) {
   EXPECT_EQ(load_quant_config(kConfigDir + "/static_per_channel_minmax.yaml"), QuantConfig{});
 }
 
 // ---- writing -------------------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(QuantConfigYaml, "writing a config as YAML that reads back to the same config",
+                  "parse_quant_config(to_yaml(c)) == c bit for bit (shortest round-trip numbers, layer names quoted); "
+                  "a config validate_quant_config rejects cannot be written (ValueError)");
 
 // parse(to_yaml(c)) == c, with values whose decimal forms are long (the shortest
 // round-trip text must be exact) and layer names YAML would otherwise misread.
@@ -233,6 +266,9 @@ TEST(QuantConfigYaml, RoundTripEveryMethodAndDefault) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantConfigYaml, DefaultText,
+                       "to_yaml(QuantConfig{}) writes every key in the header's order with its default value, "
+                       "shortest numbers");
 // The default config as to_yaml writes it: every key, shortest numbers.
 TEST(QuantConfigYaml, DefaultText) {
   EXPECT_EQ(to_yaml(QuantConfig{}),
@@ -243,6 +279,9 @@ TEST(QuantConfigYaml, DefaultText) {
             "skip_layers: []\n");
 }
 
+TINYTORCH_TEST_FORMULA(QuantConfigYaml, RefusesUnsupportedConfig,
+                       "per-channel activations or a weight axis other than 0 (the YAML has no axis key) throw "
+                       "ValueError");
 // A config the reader would reject cannot be written either.
 TEST(QuantConfigYaml, RefusesUnsupportedConfig) {
   QuantConfig config;
@@ -254,6 +293,11 @@ TEST(QuantConfigYaml, RefusesUnsupportedConfig) {
 }
 
 // ---- observers -------------------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(QuantConfigObserver,
+                  "make_observer: the calibration method of a config builds its observer with the config's settings",
+                  "minmax -> MinMaxObserver; moving_average -> momentum; percentile -> percentile and bins; entropy, "
+                  "mse -> bins; a setting out of range throws ValueError naming make_observer and the setting");
 
 // Each method builds its observer with the config's settings.
 TEST(QuantConfigObserver, MakeObserverPassesSettings) {
@@ -286,6 +330,9 @@ TEST(QuantConfigObserver, MakeObserverPassesSettings) {
   EXPECT_EQ(dynamic_cast<MSEObserver&>(*mse).histogram().bins(), 300);
 }
 
+TINYTORCH_TEST_FORMULA(QuantConfigObserver, PercentileReachesTheObserver,
+                       "|x| = 1..1000 in 1000 bins, percentile 50: T = the edge where 500 values are reached ~ 500 "
+                       "(within one bin)");
 // The percentile reaches the observer: |x| = 1..1000 (one each), the 50th percentile
 // is the edge where half the count (500 values) is reached: T ≈ 500 within one bin.
 TEST(QuantConfigObserver, PercentileReachesTheObserver) {
@@ -300,6 +347,9 @@ TEST(QuantConfigObserver, PercentileReachesTheObserver) {
   EXPECT_NEAR(percentile.threshold(), 500.0, bin_width + 1.0);
 }
 
+TINYTORCH_TEST_FORMULA(QuantConfigObserver, MakeObserverRejectsBadSettings,
+                       "percentile outside (0, 100], bins < 1, momentum outside (0, "
+                       "1]: ValueError \"make_observer: ... percentile is 150\"");
 TEST(QuantConfigObserver, MakeObserverRejectsBadSettings) {
   CalibrationConfig calibration;
   calibration.method = CalibrationMethod::Percentile;
@@ -329,6 +379,10 @@ struct BadConfig {
 };
 
 void PrintTo(const BadConfig& c, std::ostream* out) { *out << c.what; }
+
+TINYTORCH_CONCEPT(QuantConfigErrors, "every way a YAML config can be wrong gives a ValueError a user can act on",
+                  "ValueError \"parse_quant_config: <source> line <n>: ...\" naming the key, "
+                  "the value and what was expected (unknown keys list the keys allowed at that level)");
 
 class QuantConfigErrors : public ::testing::TestWithParam<BadConfig> {};
 
@@ -407,6 +461,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"TwoDocuments", "mode: static\n---\nmode: dynamic\n", {"2 YAML documents"}}),
     [](const ::testing::TestParamInfo<BadConfig>& info) { return std::string(info.param.what); });
 
+TINYTORCH_CONCEPT(QuantConfigErrorsLine, "config errors point at the line and the operation",
+                  "a YAML syntax error names \"<source> line <n>\" where the parser stopped; "
+                  "deep nesting is a ValueError, not a crash; validate_quant_config names the operation: "
+                  "\"<operation>: weights.dtype is uint8\"");
+
 // The syntax error points at the line yaml-cpp stopped on: the unclosed "{" of line 2
 // is noticed where the next block key starts (line 3).
 TEST(QuantConfigErrorsLine, SyntaxErrorLine) {
@@ -433,6 +492,10 @@ TEST(QuantConfigErrorsLine, ValidateNamesTheOperation) {
 }
 
 // ---- files -----------------------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(QuantConfigLoad, "loading a config file from disk",
+                  "a missing or unreadable path (or a directory) throws FileError naming the path; "
+                  "bad contents throw ValueError naming \"<path> line <n>\" and the key");
 
 class QuantConfigLoad : public ::testing::Test {
  protected:

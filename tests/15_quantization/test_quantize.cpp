@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/error.hpp"
 #include "tinytorch/core/random.hpp"
 #include "tinytorch/perf/quantize.hpp"
@@ -34,6 +35,11 @@ std::vector<QuantSpec> every_per_tensor_spec() {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(QuantizeInt8, "the first quantizer: int8, affine, one scale and zero point for the whole tensor",
+                  "scale = (max - min) / 255 over [min(min, 0), max(max, 0)]; "
+                  "zero_point = clamp(-128 - round(min / scale), -128, 127); q = clamp(round(x / scale) + zero_point, "
+                  "-128, 127); x_hat = scale * (q - zero_point)");
+
 TEST(QuantizeInt8, HandComputedValues) {
   // Range [−1, 3]: s = 4/255, z = −64 (test_qparams). q = round(x·255/4) − 64:
   //   −1 -> round(−63.75) − 64 = −128;  0 -> −64;  0.5 -> round(31.875) − 64 = −32;  3 -> round(191.25) − 64 = 127.
@@ -50,6 +56,8 @@ TEST(QuantizeInt8, HandComputedValues) {
   EXPECT_FLOAT_EQ(back[3], 191.0f * 4.0f / 255.0f);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeInt8, TheExtremesMapToTheInt8Limits,
+                       "q(min) = round(min / scale) + zero_point = -128 and q(max) = 127: the range fills [-128, 127]");
 TEST(QuantizeInt8, TheExtremesMapToTheInt8Limits) {
   // The minimum of a range is q_min and its maximum q_max (up to one rounding step).
   Generator generator(3);
@@ -60,6 +68,13 @@ TEST(QuantizeInt8, TheExtremesMapToTheInt8Limits) {
   EXPECT_EQ(*std::max_element(values.begin(), values.end()), 127);
 }
 
+TINYTORCH_CONCEPT(Quantize,
+                  "quantizing a float tensor to integers and back with given (or chosen) scale and zero point",
+                  "q = clamp(round(x / scale) + zero_point, qmin, qmax), round = half to even; "
+                  "x_hat = scale * (q - zero_point)");
+
+TINYTORCH_TEST_FORMULA(Quantize, RoundsHalfToEven,
+                       "round() is round-half-to-even: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, -1.5 -> -2, -2.5 -> -2");
 TEST(Quantize, RoundsHalfToEven) {
   // s = 1, z = 0: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, −0.5 -> 0, −1.5 -> −2, −2.5 -> −2.
   const Tensor q = quantize(Tensor::from_values({0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f}),
@@ -67,6 +82,9 @@ TEST(Quantize, RoundsHalfToEven) {
   EXPECT_EQ(q.to_int32_vector(), (std::vector<int32_t>{0, 2, 2, 0, -2, -2}));
 }
 
+TINYTORCH_TEST_FORMULA(Quantize, ClampsOutsideTheRange,
+                       "q = clamp(round(x / scale) + zero_point, qmin, qmax): int8 [-128, 127] (narrow [-127, 127]), "
+                       "uint8 [0, 255], int4 [-8, 7]");
 TEST(Quantize, ClampsOutsideTheRange) {
   // s = 0.1: 100 -> 1000 steps -> 127; −100 -> −128 (−127 in narrow range); 1e30 does not overflow.
   const Tensor x = Tensor::from_values({100.0f, -100.0f, 1e30f, -1e30f});
@@ -80,6 +98,9 @@ TEST(Quantize, ClampsOutsideTheRange) {
             (std::vector<int32_t>{7, -8, 7, -8}));
 }
 
+TINYTORCH_TEST_FORMULA(Quantize, RoundTripErrorIsAtMostHalfAScaleInsideTheRange,
+                       "for x inside [min, max]: |x - x_hat| <= scale / 2 (one rounding); "
+                       "symmetric full range: <= scale, since a = 127.5 * scale but q <= 127");
 TEST(Quantize, RoundTripErrorIsAtMostHalfAScaleInsideTheRange) {
   // Inside [min, max] only rounding errs: |x − x̂| ≤ s/2 (plus float rounding of s·(q − z)).
   Generator generator(15);
@@ -102,6 +123,9 @@ TEST(Quantize, RoundTripErrorIsAtMostHalfAScaleInsideTheRange) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Quantize, RealZeroIsExactlyRepresentable,
+                       "the range is widened to contain 0, so x = 0 -> q = zero_point -> x_hat = scale * 0 = 0 "
+                       "exactly");
 TEST(Quantize, RealZeroIsExactlyRepresentable) {
   Generator generator(7);
   for (const QuantSpec& spec : every_per_tensor_spec()) {
@@ -115,6 +139,9 @@ TEST(Quantize, RealZeroIsExactlyRepresentable) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Quantize, PerChannelScalesFollowEachRow,
+                       "per channel along axis 0, symmetric narrow int8: scale[r] = max|row r| / 127; "
+                       "q[r][j] = clamp(round(w[r][j] / scale[r]), -127, 127)");
 TEST(Quantize, PerChannelScalesFollowEachRow) {
   // Rows of very different size: per channel (axis 0), symmetric narrow int8,
   // each row gets s_r = max|row| / 127, so its largest element is ±127.
@@ -136,6 +163,9 @@ TEST(Quantize, PerChannelScalesFollowEachRow) {
   EXPECT_EQ(coarse.values.to_int32_vector()[0], 0);
 }
 
+TINYTORCH_TEST_FORMULA(Quantize, PerChannelAlongTheLastAxis,
+                       "per channel along axis 1: channel c is column c, scale[c] = max|column c| / 127; "
+                       "q = clamp(round(x / scale[c]), -127, 127)");
 TEST(Quantize, PerChannelAlongTheLastAxis) {
   // axis 1 of a (2, 3): channel c holds column c.
   const Tensor x = Tensor::from_values({1.0f, -20.0f, 0.5f, -2.0f, 10.0f, 0.25f}, {2, 3});
@@ -150,6 +180,8 @@ TEST(Quantize, PerChannelAlongTheLastAxis) {
   EXPECT_EQ(v[2], 127);
 }
 
+TINYTORCH_TEST_FORMULA(Quantize, AffineUInt8IsAffineInt8PlusOneHundredTwentyEight,
+                       "affine: same scale, zero_point(uint8) = zero_point(int8) + 128, so q_uint8 = q_int8 + 128");
 TEST(Quantize, AffineUInt8IsAffineInt8PlusOneHundredTwentyEight) {
   Generator generator(5);
   const Tensor x = Tensor::uniform({65}, -1.0f, 2.0f, generator);
@@ -160,6 +192,8 @@ TEST(Quantize, AffineUInt8IsAffineInt8PlusOneHundredTwentyEight) {
   for (std::size_t i = 0; i < s8.size(); ++i) ASSERT_EQ(u8[i], s8[i] + 128);
 }
 
+TINYTORCH_TEST_FORMULA(Quantize, ConstantTensorsGetAValidScale,
+                       "all c > 0: range [0, c], scale = c / 255, x_hat = c; all 0: scale = 1 and every x_hat = 0");
 TEST(Quantize, ConstantTensorsGetAValidScale) {
   // All 5: range [0, 5], s = 5/255, 5 -> q = 127, x̂ = (127 + 128)·5/255 = 5.
   const Int8Quantized fives = quantize_int8(Tensor::full({4}, 5.0f));
@@ -171,6 +205,8 @@ TEST(Quantize, ConstantTensorsGetAValidScale) {
   EXPECT_EQ(dequantize_int8(zeros.values, zeros.scale, zeros.zero_point).to_vector(), std::vector<float>(3, 0.0f));
 }
 
+TINYTORCH_TEST_FORMULA(Quantize, NanAndInfAreRejectedWithTheirIndex,
+                       "a NaN or +-Inf element has no integer: ValueError naming the operation and \"element <i>\"");
 TEST(Quantize, NanAndInfAreRejectedWithTheirIndex) {
   Tensor x = Tensor::zeros({2, 3});
   x.data<float>()[4] = NAN;
@@ -184,6 +220,9 @@ TEST(Quantize, NanAndInfAreRejectedWithTheirIndex) {
   EXPECT_THROW(quantize(x, per_tensor(QDType::Int8, 1.0f, 0)), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(Quantize, BadArgumentsNameTheProblem,
+                       "channels != x.size(axis) or axis >= x.dim() or an empty tensor: ShapeError; "
+                       "scale <= 0: ValueError; non-float32 input or values of the wrong integer dtype: DTypeError");
 TEST(Quantize, BadArgumentsNameTheProblem) {
   const Tensor x = Tensor::zeros({2, 3});
   QParams channels = per_tensor(QDType::Int8, 1.0f, 0);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/random.hpp"
 #include "tinytorch/perf/quantize.hpp"
 #include "tinytorch/perf/quantize_kernels.hpp"
@@ -26,6 +27,13 @@ struct Path {
   const char* name;
 };
 const std::vector<Path> kPaths = {{KernelIsa::Scalar, "ref"}, {KernelIsa::Avx2, "avx2"}, {KernelIsa::Avx512Vnni, "avx512"}};
+
+TINYTORCH_CONCEPT(ActivationKernels,
+                  "the activation kernels (ref, avx2, avx512): float32 -> uint8 quantization and min/max, "
+                  "equal to quantize() bit for bit",
+                  "q[i] = clamp(round_half_even(x[i] / s) + z, q_min, q_max) with a true division and the clamp in "
+                  "float; min/max = the exact min_i x[i], max_i x[i] (+0 for zero); "
+                  "NaN/Inf anywhere -> all_finite = false");
 
 class ActivationKernels : public ::testing::TestWithParam<Path> {
  protected:
@@ -73,6 +81,9 @@ std::vector<float> randn(int64_t n, float std, uint64_t seed) {
   return Tensor::randn({n}, 0.0f, std, generator).to_vector();
 }
 
+TINYTORCH_TEST_FORMULA(ActivationKernels, MatchesQuantizeBitForBitOverOddLengths,
+                       "every byte == quantize(x, params) (int8/int4 shifted by +128): q = clamp(round_half_even(x / "
+                       "s) + z, q_min, q_max)");
 TEST_P(ActivationKernels, MatchesQuantizeBitForBitOverOddLengths) {
   // Values N(0, 3) against grids that clip some of them: uint8 affine with z in the middle and at
   // both edges, uint8 narrow, int8 symmetric, int4 — the bytes must equal quantize()'s.
@@ -102,6 +113,9 @@ TEST_P(ActivationKernels, MatchesQuantizeBitForBitOverOddLengths) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(ActivationKernels, TiesRoundHalfToEven,
+                       "s = 0.25, z = 100, x / s = k + 0.5 rounds to the even neighbour: 0.5 -> 0, 1.5 -> 2, "
+                       "2.5 -> 2, 3.5 -> 4 (and negatives alike); q = that + 100");
 TEST_P(ActivationKernels, TiesRoundHalfToEven) {
   // s = 0.25 (a power of two: x / s is exact), x = (k + 0.5)·s, z = 100:
   //   x/s = k + 0.5 rounds to the even neighbour: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, 3.5 -> 4,
@@ -123,6 +137,9 @@ TEST_P(ActivationKernels, TiesRoundHalfToEven) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(ActivationKernels, DividesByTheScaleRatherThanMultiplyingByItsInverse,
+                       "q uses round(x / s), one rounding, not round(x * (1 / s)), "
+                       "two: on the x where they differ (s = 0.1) the kernel must give quantize()'s division answer");
 TEST_P(ActivationKernels, DividesByTheScaleRatherThanMultiplyingByItsInverse) {
   // x · (1/s) rounds twice (1/s, then the product) and x / s once, so near a half-integer the two
   // can round to different integers. Collect such x for s = 0.1 (1/s is inexact in float) — the
@@ -148,6 +165,9 @@ TEST_P(ActivationKernels, DividesByTheScaleRatherThanMultiplyingByItsInverse) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(ActivationKernels, ClampsAtBothEndsEvenWhenTheDivisionOverflows,
+                       "s = 0.1, z = 10: -5 -> -50 + 10 -> 0, 30 -> 310 -> 255; "
+                       "+-3e38 / 1e-3 = +-Inf still clamps to 255 / 0 (and is finite input); narrow [1, 255]: -5 -> 1");
 TEST_P(ActivationKernels, ClampsAtBothEndsEvenWhenTheDivisionOverflows) {
   // s = 0.1, z = 10, uint8: x = −5 -> round(−50) + 10 = −40 -> 0;  x = 30 -> 310 -> 255;
   // x = ±3e38 with s = 1e-3: x / s overflows to ±Inf in float, still clamped to 0 / 255;
@@ -168,6 +188,8 @@ TEST_P(ActivationKernels, ClampsAtBothEndsEvenWhenTheDivisionOverflows) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(ActivationKernels, ZeroPointsAtTheEdgesKeepRealZeroExact,
+                       "x = +0 or -0: round(0 / s) + z = z, for z in {0, 1, 127, 254, 255}");
 TEST_P(ActivationKernels, ZeroPointsAtTheEdgesKeepRealZeroExact) {
   // q = z for x = 0 (and −0): 0/s = 0, + z = z — for z = 0 and z = 255 as well as in between.
   for (int32_t zero_point : {0, 1, 127, 254, 255}) {
@@ -181,6 +203,9 @@ TEST_P(ActivationKernels, ZeroPointsAtTheEdgesKeepRealZeroExact) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(ActivationKernels, NaNOrInfAnywhereIsReported,
+                       "one NaN (quiet or signaling) or +-Inf at the first, middle or last index: quantize returns "
+                       "false and minmax gives all_finite = false");
 TEST_P(ActivationKernels, NaNOrInfAnywhereIsReported) {
   const float bad_values[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
                               -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::signaling_NaN()};
@@ -199,6 +224,8 @@ TEST_P(ActivationKernels, NaNOrInfAnywhereIsReported) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(ActivationKernels, MinMaxIsTheRangeToTheBit,
+                       "minmax(x) == std::minmax_element(x), compared as float bits, with the extreme at any index");
 TEST_P(ActivationKernels, MinMaxIsTheRangeToTheBit) {
   // A plain recount (std::minmax_element) of N(0, 2) values, the extremes placed at the first,
   // middle and last index in turn (so every lane and the tail get to hold them).
@@ -216,6 +243,8 @@ TEST_P(ActivationKernels, MinMaxIsTheRangeToTheBit) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(ActivationKernels, MinMaxOfSignedZerosIsPositiveZero,
+                       "a mix of -0 and +0: min and max are +0 (bit pattern 0), never -0");
 TEST_P(ActivationKernels, MinMaxOfSignedZerosIsPositiveZero) {
   // −0 and +0 compare equal; whichever one a comparison keeps, the result is +0 (the header's promise).
   for (int64_t n : kLengths) {
@@ -230,6 +259,10 @@ TEST_P(ActivationKernels, MinMaxOfSignedZerosIsPositiveZero) {
 INSTANTIATE_TEST_SUITE_P(EveryPath, ActivationKernels, ::testing::ValuesIn(kPaths),
                          [](const ::testing::TestParamInfo<Path>& info) { return std::string(info.param.name); });
 
+TINYTORCH_CONCEPT(QuantizeKernelsDispatch, "the activation kernels follow the path the GEMM runs on",
+                  "active GEMM path avx512vnni -> \"avx512\" kernels, avx2 -> \"avx2\", scalar -> \"ref\"; "
+                  "quantize_kernels() == quantize_kernels_for(active_kernel_isa())");
+
 TEST(QuantizeKernelsDispatch, FollowsTheGemmPath) {
   // quantize_kernels() is the set of the path the GEMM runs on: avx512vnni -> avx512, avx2 -> avx2, scalar -> ref.
   const KernelIsa isa = active_kernel_isa();
@@ -237,6 +270,10 @@ TEST(QuantizeKernelsDispatch, FollowsTheGemmPath) {
   EXPECT_EQ(std::string(quantize_kernels().name), expected);
   EXPECT_EQ(quantize_kernels().quantize, quantize_kernels_for(isa).quantize);
 }
+
+TINYTORCH_CONCEPT(QuantizeKernelsParams, "moving int8/int4 quantization parameters onto the uint8 grid the GEMM takes",
+                  "int8 / int4: z + 128, q_min + 128, q_max + 128, same scale ((q + 128) - (z + 128) = q - z); "
+                  "uint8 unchanged");
 
 TEST(QuantizeKernelsParams, Int8AndInt4MoveToUint8ByPlus128) {
   // (q + 128) − (z + 128) = q − z: the zero point and the range shift, the scale stays.

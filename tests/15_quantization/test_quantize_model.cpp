@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/dropout.hpp"
 #include "tinytorch/core/linear.hpp"
@@ -54,6 +55,17 @@ std::shared_ptr<Sequential> copy_of(const Sequential& model) {
   return std::dynamic_pointer_cast<Sequential>(model.clone());
 }
 
+TINYTORCH_CONCEPT(QuantizeModel,
+                  "quantizing a whole Sequential in place: every Linear not in skip_layers becomes a QuantizedLinear",
+                  "static: a Linear's input params = choose_qparams(min, max) of its FP32 input (eval mode) over the "
+                  "first max_batches calibration batches; dynamic: chosen from each batch at run time; integer "
+                  "pipeline: a ReLU between two QuantizedLinears becomes a FusedReLU and the first hands uint8 to the "
+                  "second");
+
+TINYTORCH_TEST_FORMULA(QuantizeModel, EveryLinearIsReplacedAndOtherLayersKept,
+                       "Linear -> calibrated QuantizedLinear; BetweenLayers::Float32: every other layer is the same "
+                       "object; Uint8: Linear-ReLU-Linear -> the ReLU becomes a FusedReLU (still named \"ReLU\") and "
+                       "the producers are listed in uint8_outputs; calibration_samples = batches * batch_size");
 TEST(QuantizeModel, EveryLinearIsReplacedAndOtherLayersKept) {
   // With the integer pipeline off (BetweenLayers::Float32) nothing but the Linears changes: the ReLUs
   // are the same objects. With it on (the default) each ReLU between two QuantizedLinears is fused
@@ -84,6 +96,9 @@ TEST(QuantizeModel, EveryLinearIsReplacedAndOtherLayersKept) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeModel, SkipLayersAreLeftInFP32,
+                       "a Linear named in config.skip_layers stays the same object; it is listed in skipped_layers, "
+                       "not quantized_layers");
 TEST(QuantizeModel, SkipLayersAreLeftInFP32) {
   Sequential model = small_mlp(1533);
   const std::shared_ptr<Module> last = model[4];
@@ -97,6 +112,9 @@ TEST(QuantizeModel, SkipLayersAreLeftInFP32) {
   EXPECT_EQ(summary.skipped_layers, (std::vector<std::string>{"4"}));
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeModel, SkipNameThatIsNoLinearIsRejectedListingTheLinears,
+                       "a skip_layers entry that names no Linear -> ValueError quoting the entry and listing the "
+                       "Linears [\"0\", \"2\", \"4\"]; nothing is replaced");
 TEST(QuantizeModel, SkipNameThatIsNoLinearIsRejectedListingTheLinears) {
   for (const std::string bad : {"1", "7", "fc1"}) {
     Sequential model = small_mlp(1535);
@@ -115,6 +133,9 @@ TEST(QuantizeModel, SkipNameThatIsNoLinearIsRejectedListingTheLinears) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeModel, StaticNeedsCalibrationDataDynamicDoesNot,
+                       "static with no calibration batch -> ValueError, model unchanged; dynamic needs none "
+                       "(calibration_batches = 0) and runs at once");
 TEST(QuantizeModel, StaticNeedsCalibrationDataDynamicDoesNot) {
   Sequential fixed = small_mlp(1537);
   EXPECT_THROW(quantize_model(fixed, std::vector<Tensor>{}), ValueError);
@@ -129,6 +150,9 @@ TEST(QuantizeModel, StaticNeedsCalibrationDataDynamicDoesNot) {
   EXPECT_EQ(dynamic(Tensor::zeros({2, 20})).shape(), (Shape{2, 5})) << "runs without calibration";
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeModel, OutputsStayCloseToFP32,
+                       "SQNR = 10 * log10(sum y^2 / sum (y - y_hat)^2) of the logits on held-out inputs > 30 dB, "
+                       "static and dynamic");
 TEST(QuantizeModel, OutputsStayCloseToFP32) {
   for (const QuantConfig& config : {QuantConfig{}, dynamic_config()}) {
     Sequential model = small_mlp(1538);
@@ -142,6 +166,10 @@ TEST(QuantizeModel, OutputsStayCloseToFP32) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeModel, ObserversSeeTheFP32Activations,
+                       "input params of layer j = choose_qparams(min(0, min h), max(0, max h)) with h = the FP32 "
+                       "layers before j (eval mode: Dropout = identity) on every calibration batch; the training mode "
+                       "is restored");
 TEST(QuantizeModel, ObserversSeeTheFP32Activations) {
   // Layer 2's input parameters must be min-max of relu(L0(x)) computed with the FP32 layer 0
   // over every calibration batch — not of the already-quantized layer 0's output. A Dropout in
@@ -166,6 +194,9 @@ TEST(QuantizeModel, ObserversSeeTheFP32Activations) {
   EXPECT_EQ(quantized_at(model, 0)->input_params(), choose_qparams(x_lo, x_hi, activations));
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeModel, OnlyTheFirstMaxBatchesAreUsed,
+                       "only batches 0 .. max_batches - 1 are observed: calibration_samples = max_batches * "
+                       "batch_size, params = choose_qparams(min, max) of those batches");
 TEST(QuantizeModel, OnlyTheFirstMaxBatchesAreUsed) {
   // Batch 3 holds a 100 that would widen layer 0's input range; max_batches = 2 must ignore it.
   std::vector<Tensor> batches = random_batches(2, 8, 20, 1543);
@@ -184,6 +215,8 @@ TEST(QuantizeModel, OnlyTheFirstMaxBatchesAreUsed) {
   EXPECT_EQ(quantized_at(model, 0)->input_params(), choose_qparams(lo, hi, config.activations));
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeModel, LoaderGivesTheSameCalibrationAsItsBatches,
+                       "calibrating on a DataLoader = calibrating on the tensors of its first max_batches batches");
 TEST(QuantizeModel, LoaderGivesTheSameCalibrationAsItsBatches) {
   const TensorDataset data = make_blobs(100, 5, 20, 1.0f, 1545);
   DataLoader loader(data, 16);
@@ -202,6 +235,8 @@ TEST(QuantizeModel, LoaderGivesTheSameCalibrationAsItsBatches) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeModel, ProgressLinesGoToTheLog,
+                       "log lines \"calibrating b/B batches\" and \"layer i: Linear(in -> out) -> QuantizedLinear\"");
 TEST(QuantizeModel, ProgressLinesGoToTheLog) {
   std::FILE* log = std::tmpfile();
   ASSERT_NE(log, nullptr);
@@ -216,6 +251,9 @@ TEST(QuantizeModel, ProgressLinesGoToTheLog) {
   EXPECT_NE(text.find("layer 4: Linear(32 -> 5) -> QuantizedLinear"), std::string::npos) << text;
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeModel, BadModelsAndBatchesAreRejected,
+                       "no Linear (or already quantized) -> ValueError; batch width != in_features -> ShapeError; "
+                       "non-float32 batch -> DTypeError; a NaN in a batch -> ValueError");
 TEST(QuantizeModel, BadModelsAndBatchesAreRejected) {
   Sequential activations_only{ReLU(), Tanh()};
   EXPECT_THROW(quantize_model(activations_only, random_batches(1, 2, 20, 1549)), ValueError);
@@ -230,6 +268,11 @@ TEST(QuantizeModel, BadModelsAndBatchesAreRejected) {
 }
 
 // ---- sizes ---------------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(AnalyzeModelSizes, "what the FP32 and the quantized model store, layer by layer",
+                  "FP32 Linear: 4 * (N*K + N) bytes; static per-channel QuantizedLinear: N*K + 12*N + 8 bytes (+8 "
+                  "when it hands uint8 to the next layer); parameter-free layers get no row; ratio = original / "
+                  "quantized");
 
 TEST(AnalyzeModelSizes, MilestoneMLPMatchesTheByteFormula) {
   // FP32 784-256-128-10: 4 · (784·256 + 256 + 256·128 + 128 + 128·10 + 10) = 4 · 235,146 = 940,584 bytes.
@@ -264,6 +307,9 @@ TEST(AnalyzeModelSizes, MilestoneMLPMatchesTheByteFormula) {
   EXPECT_NE(table.find("3.93x"), std::string::npos) << table;  // 940,584 / 239,520 = 3.927
 }
 
+TINYTORCH_TEST_FORMULA(AnalyzeModelSizes, SkippedLayerKeepsItsFP32Bytes,
+                       "a skipped Linear keeps its 4 * (N*K + N) bytes, and the layer before it returns float32 (no "
+                       "+8 for output params)");
 TEST(AnalyzeModelSizes, SkippedLayerKeepsItsFP32Bytes) {
   // As above with layer 4 kept in FP32: layer 0 hands uint8 to layer 2 (203,792), layer 2 returns float32
   // to the FP32 Linear (34,312), which keeps its 4·(128·10 + 10) = 5,160: 243,264 bytes.
@@ -280,6 +326,8 @@ TEST(AnalyzeModelSizes, SkippedLayerKeepsItsFP32Bytes) {
   EXPECT_EQ(report.layers[2].quantized_bytes, report.layers[2].original_bytes);
 }
 
+TINYTORCH_TEST_FORMULA(AnalyzeModelSizes, DifferentLayerCountsAreRejected,
+                       "models with different numbers of top-level layers -> ValueError");
 TEST(AnalyzeModelSizes, DifferentLayerCountsAreRejected) {
   const Sequential three = small_mlp(1557);
   const Sequential two(Linear(20, 5), ReLU());

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/perf/observer.hpp"
 #include "tinytorch/perf/quantized_linear.hpp"
 #include "tinytorch/profiling/profiler.hpp"
@@ -62,6 +63,15 @@ QParams input_params_for(const QuantizedLinear& layer, const Tensor& x) {
   return observer.compute_qparams(layer.config().activations);
 }
 
+TINYTORCH_CONCEPT(QuantizedLinear, "a Linear layer with int8 weights whose multiply-adds run in integers",
+                  "acc[m, n] = sum_k (q_x - z_x)(q_w[n, k] - z_w[n]); static: y = s_x * s_w[n] * (acc + q_b[n]), "
+                  "q_b[n] = round(b[n] / (s_x * s_w[n])); dynamic: y = s_x * s_w[n] * acc + b[n], (s_x, "
+                  "z_x) from each batch's min-max");
+
+TINYTORCH_TEST_FORMULA(QuantizedLinear, IntegerPathMatchesHandComputedAccumulator,
+                       "s_w = 1.27 / 127 = 0.01, q_w = W / 0.01; s_x = 3 / 255, z_x = 85, q_x - z_x = [85, 170, -85]; "
+                       "acc = [170, 21335], q_b = b / (s_x * s_w) = [4250, -2125]; "
+                       "y[n] = fl(s_x * s_w[n]) * float(acc[n] + q_b[n]) = [0.52, 2.26]");
 TEST(QuantizedLinear, IntegerPathMatchesHandComputedAccumulator) {
   // W rows [1.27, −0.5, 0.25], [0.64, 0.3, −1.27]: max |w| = 1.27 per row, so symmetric
   // narrow int8 gives s_w = 1.27 / 127 = 0.01 and q_w = W / 0.01.
@@ -97,6 +107,8 @@ TEST(QuantizedLinear, IntegerPathMatchesHandComputedAccumulator) {
   EXPECT_NEAR(y[1], 2.26, 1e-6);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, BiasIsQuantizedAtScaleInputTimesWeight,
+                       "q_b[n] = round_half_even(b[n] / fl(s_x * s_w[n])), per channel and per tensor");
 TEST(QuantizedLinear, BiasIsQuantizedAtScaleInputTimesWeight) {
   // q_b[n] = round_half_even(b[n] / (s_x · s_w[n])) with the float product s_x·s_w[n], for both granularities.
   Generator generator(1511);
@@ -137,6 +149,10 @@ std::vector<NamedConfig> supported_configs() {
   };
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, OutputMatchesDequantizedReferenceWithinBiasRounding,
+                       "|y - (sum_k x_hat[m, k] * W_hat[n, k] + b[n])| <= s_x * s_w[n] / 2 (static bias rounding; "
+                       "0 dynamic) + 8 * 2^-24 * (sum_k |x_hat W_hat| + |b|), x_hat = dequantize(quantize(x)), "
+                       "W_hat = dequantized_weight()");
 TEST(QuantizedLinear, OutputMatchesDequantizedReferenceWithinBiasRounding) {
   // Reference: y_ref[m,n] = Σ_k x̂[m,k] Ŵ[n,k] + b[n] in double, x̂ = dequantize(quantize(x)), Ŵ = dequantized_weight().
   // The layer computes Σ (q_x − z_x)(q_w − z_w) exactly in int32, so the only differences are
@@ -176,6 +192,9 @@ TEST(QuantizedLinear, OutputMatchesDequantizedReferenceWithinBiasRounding) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, OutputStaysWithinTheQuantizationErrorOfTheFP32Layer,
+                       "|y - (x W^T + b)| <= sum_k (s_x / 2 * |W[n, k]| + s_w[n] / 2 * |x[m, "
+                       "k]| + s_x * s_w[n] / 4) + s_x * s_w[n] / 2 + float rounding");
 TEST(QuantizedLinear, OutputStaysWithinTheQuantizationErrorOfTheFP32Layer) {
   // With x̂ = x + e_x, |e_x| ≤ s_x/2 (x inside the calibrated range) and Ŵ = W + e_w, |e_w| ≤ s_w[n]/2:
   //   |x̂Ŵ − xW| = |e_x W + x e_w + e_x e_w| ≤ s_x/2 |W| + s_w/2 |x| + s_x s_w/4   per term, so
@@ -208,6 +227,10 @@ TEST(QuantizedLinear, OutputStaysWithinTheQuantizationErrorOfTheFP32Layer) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, BuffersAreNamedTypedAndShapedAsTheFileFormat,
+                       "buffers weight int8 (N, K), weight_scale float32 (N or 1), weight_zero_point int32 (N or 1), "
+                       "bias (int32 (N) once calibrated, else float32), then input_scale float32 (1), "
+                       "input_zero_point int32 (1); no trainable parameters");
 TEST(QuantizedLinear, BuffersAreNamedTypedAndShapedAsTheFileFormat) {
   Generator generator(1514);
   const Linear fp32 = random_linear(7, 5, generator);
@@ -237,6 +260,9 @@ TEST(QuantizedLinear, BuffersAreNamedTypedAndShapedAsTheFileFormat) {
   EXPECT_EQ(buffer_named(dynamic, "weight_zero_point").shape(), (Shape{1}));
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, RecalibrationReplacesInputParametersAndBias,
+                       "calibrate again on a 10x wider range: s_x grows (> 5x), "
+                       "q_b[n] = round(b[n] / (s_x * s_w[n])) recomputed from the float bias, still 6 buffers");
 TEST(QuantizedLinear, RecalibrationReplacesInputParametersAndBias) {
   Generator generator(1515);
   const Linear fp32 = random_linear(6, 4, generator);
@@ -257,6 +283,9 @@ TEST(QuantizedLinear, RecalibrationReplacesInputParametersAndBias) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, PerChannelKeepsSmallRowsPreciseWherePerTensorCannot,
+                       "per channel s_w[n] = max|W[n]| / 127, per tensor s_w = max|W| / 127; |W_hat - W| <= s / 2, "
+                       "so the small row's error is > 10x smaller per channel");
 TEST(QuantizedLinear, PerChannelKeepsSmallRowsPreciseWherePerTensorCannot) {
   // Row 0 has weights ~100x larger than row 1. Per tensor, one scale max|W|/127 serves both rows
   // and row 1 is crushed to a handful of levels; per channel, row 1 gets its own scale max|W_1|/127.
@@ -290,6 +319,9 @@ TEST(QuantizedLinear, PerChannelKeepsSmallRowsPreciseWherePerTensorCannot) {
   EXPECT_LT(10 * row_error(per_channel, 1), row_error(per_tensor, 1));
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, SymmetricWeightsHaveZeroZeroPointAffineUseTheFullRange,
+                       "weights in [0.1, 2]: symmetric narrow s = 2 / 127, z = 0; affine s = 2 / 255, "
+                       "z = -128 - round(0 / s) = -128; 2 -> q = 127 in both; affine |W_hat - W| <= s / 2 = 1 / 255");
 TEST(QuantizedLinear, SymmetricWeightsHaveZeroZeroPointAffineUseTheFullRange) {
   // A row of only positive weights in [0.1, 2]: symmetric narrow int8 spends half its levels on
   // negatives (s = 2/127, z = 0); affine widens the range to [0, 2] and uses all 255 steps
@@ -310,6 +342,8 @@ TEST(QuantizedLinear, SymmetricWeightsHaveZeroZeroPointAffineUseTheFullRange) {
   for (std::size_t k = 0; k < w.size(); ++k) EXPECT_NEAR(w_affine[k], w[k], 1.0 / 255 * (1 + 1e-5)) << k;  // ≤ s/2
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, Int4WeightsStayWithinTheirSixteenLevels,
+                       "int4 q_w in [-8, 7] ([-7, 7] narrow); per row s_w[n] = max|W[n]| / 7.5 (full) or / 7 (narrow)");
 TEST(QuantizedLinear, Int4WeightsStayWithinTheirSixteenLevels) {
   // int4 [−8, 7]; symmetric scale s = max|w| / 7.5 (full range) or max|w| / 7 (narrow, [−7, 7]).
   Generator generator(1517);
@@ -335,6 +369,10 @@ TEST(QuantizedLinear, Int4WeightsStayWithinTheirSixteenLevels) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, DynamicEqualsStaticCalibratedOnTheSameBatchWithoutBias,
+                       "no bias and static calibrated (min-max) on the same batch: same (s_x, z_x), "
+                       "so y_dynamic == y_static; a batch 100x smaller: dynamic error < static error / 10; "
+                       "calibrate / input_params on a dynamic layer -> ValueError");
 TEST(QuantizedLinear, DynamicEqualsStaticCalibratedOnTheSameBatchWithoutBias) {
   // With no bias, the two modes differ only in where s_x, z_x come from; a static layer
   // calibrated (min-max) on exactly this batch has the batch's own parameters -> identical outputs.
@@ -358,6 +396,8 @@ TEST(QuantizedLinear, DynamicEqualsStaticCalibratedOnTheSameBatchWithoutBias) {
   EXPECT_THROW(dynamic.input_params(), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, LeadingAxesAreFlattenedAndRestored,
+                       "x:(2, 4, 5) -> y:(2, 4, 3), equal to the layer on x.reshape(8, 5); x:(5) -> y:(3)");
 TEST(QuantizedLinear, LeadingAxesAreFlattenedAndRestored) {
   Generator generator(1519);
   const Linear fp32 = random_linear(5, 3, generator);
@@ -372,6 +412,9 @@ TEST(QuantizedLinear, LeadingAxesAreFlattenedAndRestored) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, MemoryIsAboutFourTimesSmaller,
+                       "FP32 4*N*K + 4*N = 803840 for 784x256; static per channel N*K + 12*N + 8 = 203784 (ratio "
+                       "~3.94); per tensor N*K + 8 + 4*N + 8 = 201744; dynamic N*K + 12*N = 203776");
 TEST(QuantizedLinear, MemoryIsAboutFourTimesSmaller) {
   // FP32 784x256: 4·784·256 + 4·256 = 803,840 bytes.
   // Static per-channel: 784·256 (int8 weights) + 4·256 (scales) + 4·256 (zero points) + 4·256 (int32 bias)
@@ -393,6 +436,9 @@ TEST(QuantizedLinear, MemoryIsAboutFourTimesSmaller) {
   EXPECT_EQ(QuantizedLinear(fp32, dynamic_config()).memory_usage().quantized_bytes, 203776);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, ProfilerCountsItsOpsAndStoredBytes,
+                       "ops = {K * N multiply-adds, N bias adds, 0}; bytes: int8 K * N, int32 4 * (N + N + 1), "
+                       "float32 4 * (N + 1)");
 TEST(QuantizedLinear, ProfilerCountsItsOpsAndStoredBytes) {
   // The row registered by the constructor: the multiply-adds of the FP32 layer (784·256 per sample, 256
   // bias adds); stored bytes by dtype from the buffers: int8 784·256, int32 4·(256 + 256 + 1)
@@ -409,6 +455,9 @@ TEST(QuantizedLinear, ProfilerCountsItsOpsAndStoredBytes) {
   EXPECT_EQ(rows[0].parameter_bytes.at(DType::Float32), 4 * (256 + 1));
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, PartsRebuildABitIdenticalLayer,
+                       "QuantizedLinear(layer.parts()) gives the same outputs, buffers and weight params for every "
+                       "config; an uncalibrated static layer keeps its float bias and calibrates like the original");
 TEST(QuantizedLinear, PartsRebuildABitIdenticalLayer) {
   Generator generator(1522);
   const Linear fp32 = random_linear(19, 7, generator);
@@ -433,6 +482,10 @@ TEST(QuantizedLinear, PartsRebuildABitIdenticalLayer) {
   EXPECT_EQ(loaded(x).to_vector(), uncalibrated(x).to_vector());
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, PartsWithWrongShapesDtypesOrValuesAreRejected,
+                       "float weight -> DTypeError; bias or scale count != N -> ShapeError; "
+                       "float bias when calibrated, scale <= 0, int4 values outside [-8, 7], "
+                       "a calibrated dynamic layer -> ValueError");
 TEST(QuantizedLinear, PartsWithWrongShapesDtypesOrValuesAreRejected) {
   Generator generator(1523);
   QuantizedLinear layer(random_linear(6, 4, generator));
@@ -470,6 +523,8 @@ TEST(QuantizedLinear, PartsWithWrongShapesDtypesOrValuesAreRejected) {
   EXPECT_THROW(QuantizedLinear{calibrated_dynamic}, ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, CloneIsADeepCopyWithTheSameOutputs,
+                       "clone(): same name, eval mode and outputs; every buffer in its own storage");
 TEST(QuantizedLinear, CloneIsADeepCopyWithTheSameOutputs) {
   Generator generator(1524);
   QuantizedLinear layer(random_linear(8, 3, generator));
@@ -487,6 +542,9 @@ TEST(QuantizedLinear, CloneIsADeepCopyWithTheSameOutputs) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, ExtraReprNamesModeAndWeightScheme,
+                       "\"in_features=K, out_features=N, <mode>, <dtype> <scheme> <granularity>\" + \", "
+                       "not calibrated\" before calibrate()");
 TEST(QuantizedLinear, ExtraReprNamesModeAndWeightScheme) {
   Generator generator(1525);
   QuantizedLinear layer(random_linear(784 / 28, 10, generator));
@@ -495,6 +553,9 @@ TEST(QuantizedLinear, ExtraReprNamesModeAndWeightScheme) {
   EXPECT_EQ(layer.extra_repr(), "in_features=28, out_features=10, static, int8 symmetric per-channel");
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, StaticForwardBeforeCalibrationSaysToCalibrate,
+                       "static forward() or input_params() before calibrate() throws ValueError mentioning "
+                       "\"calibrate\"");
 TEST(QuantizedLinear, StaticForwardBeforeCalibrationSaysToCalibrate) {
   Generator generator(1526);
   QuantizedLinear layer(random_linear(4, 2, generator));
@@ -507,6 +568,9 @@ TEST(QuantizedLinear, StaticForwardBeforeCalibrationSaysToCalibrate) {
   EXPECT_THROW(layer.input_params(), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, WrongLastAxisIsAShapeErrorNamingBothSizes,
+                       "x.size(-1) != K throws ShapeError naming x's shape (2, 783) and K = 784 (forward and "
+                       "calibrate); int32 input -> DTypeError");
 TEST(QuantizedLinear, WrongLastAxisIsAShapeErrorNamingBothSizes) {
   Generator generator(1527);
   QuantizedLinear layer(random_linear(784, 2, generator), dynamic_config());
@@ -523,6 +587,9 @@ TEST(QuantizedLinear, WrongLastAxisIsAShapeErrorNamingBothSizes) {
   EXPECT_THROW(layer(Tensor::zeros({2, 784}, DType::Int32)), DTypeError);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, NaNOrInfInputIsAValueError,
+                       "a NaN/Inf in forward() (static or dynamic) or in a calibration batch throws ValueError; "
+                       "the layer stays uncalibrated");
 TEST(QuantizedLinear, NaNOrInfInputIsAValueError) {
   Generator generator(1528);
   const Linear fp32 = random_linear(3, 2, generator);
@@ -538,6 +605,8 @@ TEST(QuantizedLinear, NaNOrInfInputIsAValueError) {
   EXPECT_FALSE(uncalibrated.is_calibrated());
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, EmptyCalibrationListIsAValueError,
+                       "calibrate({}) throws ValueError and the layer stays uncalibrated");
 TEST(QuantizedLinear, EmptyCalibrationListIsAValueError) {
   Generator generator(1529);
   QuantizedLinear layer(random_linear(3, 2, generator));
@@ -545,6 +614,9 @@ TEST(QuantizedLinear, EmptyCalibrationListIsAValueError) {
   EXPECT_FALSE(layer.is_calibrated());
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedLinear, UnsupportedConfigurationsAreRejected,
+                       "uint8 weights (the GEMM is u8 x s8), weight axis != 0, per-channel activations, "
+                       "input params of another dtype or per channel -> ValueError");
 TEST(QuantizedLinear, UnsupportedConfigurationsAreRejected) {
   Generator generator(1530);
   const Linear fp32 = random_linear(3, 2, generator);

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/dropout.hpp"
@@ -256,6 +257,11 @@ struct RoundTripCase {
 
 class QuantizedModelRoundTrip : public QuantizedModelIO, public ::testing::WithParamInterface<RoundTripCase> {};
 
+TINYTORCH_CONCEPT(QuantizedModelRoundTrip, "a quantized model saved to a safetensors file and loaded again",
+                  "every stored integer, scale, zero point and the config are read back exactly: load(save(m)) has "
+                  "the same layers and params and gives bit-identical outputs (static / dynamic, per-tensor / "
+                  "per-channel, int8 / int4 weights)");
+
 // Every stored number is read back exactly, so every output bit is the same.
 TEST_P(QuantizedModelRoundTrip, LoadedModelGivesBitIdenticalOutputs) {
   const RoundTripCase& param = GetParam();
@@ -330,6 +336,16 @@ INSTANTIATE_TEST_SUITE_P(QuantizedModelIO, QuantizedModelRoundTrip,
                            return std::string(info.param.name);
                          });
 
+TINYTORCH_CONCEPT(QuantizedModelIO,
+                  "the quantized-model file format: what it holds, atomic saves, and every bad file refused",
+                  "static layer i: i.weight I8 (N, K), i.weight_scale F32, i.weight_zero_point I32, i.bias I32 (F32 "
+                  "when dynamic), i.input_scale F32 (1), i.input_zero_point I32 (1); metadata format "
+                  "\"tinytorch.quantized\", version 1 / 2 (integer pipeline) / 3 (weight-only layers), layers JSON, "
+                  "config YAML; a bad file is an Error naming the file and the problem");
+
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, UncalibratedStaticLayerRoundTrips,
+                       "a static layer saved before calibration: F32 bias and no input_scale; it loads uncalibrated "
+                       "and then calibrates exactly like the original");
 // A static layer saved before calibration comes back uncalibrated, with its float bias.
 TEST_F(QuantizedModelIO, UncalibratedStaticLayerRoundTrips) {
   Generator generator(11);
@@ -353,6 +369,10 @@ TEST_F(QuantizedModelIO, UncalibratedStaticLayerRoundTrips) {
 
 // ---- version 3: the weight-only layers ----------------------------------------------------------------
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, WeightOnlyLayersRoundTripAsVersion3,
+                       "version 3: Int4Linear -> weight U8 (N, ceil(K/2)), weight_scale F16 (N, ceil(K/group)), bias "
+                       "F32; HalfLinear -> weight F16 or BF16 (N, K); stored as they are, so outputs are "
+                       "bit-identical after loading");
 // The nibbles, float16 scales and 16-bit weights are stored as they are: every output bit returns.
 TEST_F(QuantizedModelIO, WeightOnlyLayersRoundTripAsVersion3) {
   Generator generator(2025);
@@ -407,6 +427,9 @@ TEST_F(QuantizedModelIO, WeightOnlyLayersRoundTripAsVersion3) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, Int4WithIntegerPipelineRoundTrips,
+                       "version 3 keeps version 2's integer pipeline: i.output_scale, FusedReLU layers, "
+                       "has_output_params; outputs bit-identical after loading");
 // A mixed-bit model: Int4Linear first, then two int8 layers linked by the integer pipeline.
 // Version 3 carries version 2's pipeline (uint8 output, FusedReLU) unchanged.
 TEST_F(QuantizedModelIO, Int4WithIntegerPipelineRoundTrips) {
@@ -434,6 +457,8 @@ TEST_F(QuantizedModelIO, Int4WithIntegerPipelineRoundTrips) {
   expect_same_outputs(model, *loaded.model, random_tensor({5, 64}, generator, 1.0f));
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, VersionIsThreeOnlyWithAWeightOnlyLayer,
+                       "version = 3 with an Int4Linear or HalfLinear, else 2 with the integer pipeline, else 1");
 // Without a weight-only layer the version stays what it was: 1 plain, 2 with the pipeline.
 TEST_F(QuantizedModelIO, VersionIsThreeOnlyWithAWeightOnlyLayer) {
   Generator generator(12);
@@ -452,6 +477,9 @@ TEST_F(QuantizedModelIO, VersionIsThreeOnlyWithAWeightOnlyLayer) {
   EXPECT_EQ(load_safetensors(path("half.safetensors")).metadata.at("version"), "3");
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, MlpWeightOnlyFileSizes,
+                       "int4 g32: sum over layers of N*ceil(K/2) + 2*N*ceil(K/32) + 4*N = 133,880 bytes; 16-bit: 2 * "
+                       "sum N*K + 4 * sum N = 471,080; file = 8 + tensors + header (< 4096 bytes)");
 // The milestone MLP in its weight-only forms. int4 g32 stores per layer N·ceil(K/2) nibble bytes,
 // 2·N·ceil(K/32) scale bytes and 4·N bias bytes:
 //   784->256: 100,352 + 12,800 + 1,024;  256->128: 16,384 + 2,048 + 512;  128->10: 640 + 80 + 40
@@ -484,6 +512,10 @@ TEST_F(QuantizedModelIO, MlpWeightOnlyFileSizes) {
 
 // ---- what the file holds ----------------------------------------------------------------------------
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, StaticFileHoldsIntegerTensors,
+                       "static layer: weight I8 (N, K), weight_scale F32 (N), weight_zero_point I32 (N), bias I32 "
+                       "(N), input_scale F32 (1), input_zero_point I32 (1); a skipped Linear: F32 weight and bias; "
+                       "version \"1\" without the integer pipeline; values equal the layer's buffers");
 // The tensor names and dtypes of quantized_model_io.hpp, and values equal to the layer's buffers.
 TEST_F(QuantizedModelIO, StaticFileHoldsIntegerTensors) {
   Generator generator(3);
@@ -540,6 +572,9 @@ TEST_F(QuantizedModelIO, StaticFileHoldsIntegerTensors) {
   EXPECT_EQ(layers[9]["axis"], -1);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, DynamicFileKeepsFloatBias,
+                       "dynamic layer: weight I8, bias F32 (s_x changes with every batch), no input_scale or "
+                       "input_zero_point");
 // Dynamic mode: no input parameters, and the bias stays float32 (s_x changes per batch).
 TEST_F(QuantizedModelIO, DynamicFileKeepsFloatBias) {
   Generator generator(5);
@@ -556,6 +591,9 @@ TEST_F(QuantizedModelIO, DynamicFileKeepsFloatBias) {
   EXPECT_FALSE(file.contains("0.input_zero_point"));
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, MlpFileIsAQuarterOfFp32,
+                       "int8 file >= sum N*K + 12 * sum N + 8 per layer bytes, and <= 26% of the FP32 file (4 bytes "
+                       "per parameter)");
 // The milestone MLP: the FP32 file is 4 bytes per parameter (941,080 bytes with its header);
 // the quantized one 1 byte per weight plus 12 per output neuron — at most 26% of it.
 TEST_F(QuantizedModelIO, MlpFileIsAQuarterOfFp32) {
@@ -586,6 +624,9 @@ TEST_F(QuantizedModelIO, MlpFileIsAQuarterOfFp32) {
 
 // ---- atomic save -------------------------------------------------------------------------------
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, SaveLeavesNoTemporaryFileAndCreatesFolders,
+                       "save writes <path>.tmp.<pid> and renames it over <path>: no temporary file is left; missing "
+                       "parent folders are created");
 TEST_F(QuantizedModelIO, SaveLeavesNoTemporaryFileAndCreatesFolders) {
   const std::string small = save_small_model();
   const std::string nested = path("a/b/model.safetensors");
@@ -597,6 +638,9 @@ TEST_F(QuantizedModelIO, SaveLeavesNoTemporaryFileAndCreatesFolders) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, ExistingFileReplacedOnlyOnSuccess,
+                       "a failed save (FileError, ValueError) leaves the old file byte for byte; a successful one "
+                       "replaces it");
 // A save that fails part-way leaves the old file as it was; one that succeeds replaces it.
 TEST_F(QuantizedModelIO, ExistingFileReplacedOnlyOnSuccess) {
   const std::string target = save_small_model();
@@ -625,6 +669,9 @@ TEST_F(QuantizedModelIO, ExistingFileReplacedOnlyOnSuccess) {
   EXPECT_EQ(dynamic_cast<const Linear&>(*loaded.model->at(0)).in_features(), 4);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, SaveRejectsUnknownLayerAndBadConfig,
+                       "a layer of another type -> ValueError \"layer i is a <Type>\" listing the types that can be "
+                       "saved; an invalid config -> ValueError; nothing is written");
 TEST_F(QuantizedModelIO, SaveRejectsUnknownLayerAndBadConfig) {
   Sequential nested(std::vector<std::shared_ptr<Module>>{
       std::make_shared<ReLU>(),
@@ -654,6 +701,13 @@ class QuantizedModelCorruption : public QuantizedModelIO, public ::testing::With
   std::string save_model_of_version() { return GetParam() == 3 ? save_weight_only_model() : save_small_model(); }
 };
 
+TINYTORCH_CONCEPT(QuantizedModelCorruption,
+                  "damaged quantized-model files (format versions 1 and 3) are errors, never crashes",
+                  "every load either succeeds or throws a tinytorch::Error: a truncated file -> FileError; flipped "
+                  "header bytes -> >= 90% errors; flipped metadata characters -> >= 75% errors");
+
+TINYTORCH_TEST_FORMULA(QuantizedModelCorruption, TruncatedFileIsAnError,
+                       "a file cut to any length (every header length, every 37th data length) -> FileError");
 TEST_P(QuantizedModelCorruption, TruncatedFileIsAnError) {
   const Bytes bytes = read_all(save_model_of_version());
   const std::size_t data_start = 8 + header_length(bytes);
@@ -667,6 +721,9 @@ TEST_P(QuantizedModelCorruption, TruncatedFileIsAnError) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelCorruption, FlippedHeaderBytesAreErrorsNotCrashes,
+                       "each header byte with bit 0 flipped: load succeeds or throws tinytorch::Error; errors >= 90% "
+                       "of flips");
 // Flipping the lowest bit of each header byte keeps most of them printable, so many
 // flipped files pass the container check and reach the metadata and layer checks:
 // each load must either succeed or throw a tinytorch::Error (anything else — another
@@ -693,6 +750,9 @@ TEST_P(QuantizedModelCorruption, FlippedHeaderBytesAreErrorsNotCrashes) {
   std::printf("[ flips    ] %d header bytes flipped: %d errors, %d clean loads\n", errors + loads, errors, loads);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelCorruption, FlippedMetadataIsAnErrorNotACrash,
+                       "each character of \"layers\" and \"config\" with bit 0 flipped: load succeeds or throws "
+                       "tinytorch::Error; errors >= 75% of flips");
 // The lowest bit of each character of the "layers" JSON and of the "config" YAML flipped
 // (in a valid container, so the loader's own checks run): each load must succeed or
 // throw a tinytorch::Error. Only a free-form value can survive a flip — a digit of a
@@ -726,6 +786,9 @@ INSTANTIATE_TEST_SUITE_P(QuantizedModelIO, QuantizedModelCorruption, ::testing::
 
 // ---- wrong metadata ----------------------------------------------------------------------------------
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, WrongFormatOrVersionIsValueError,
+                       "format must be \"tinytorch.quantized\", version 1, 2 or 3, config valid YAML, layers a JSON "
+                       "list: otherwise ValueError naming the file and the value found");
 TEST_F(QuantizedModelIO, WrongFormatOrVersionIsValueError) {
   const std::string small = save_small_model();
   const std::string fp32 = resave(small, "pt.safetensors", [](SafetensorsFile& f) { f.metadata["format"] = "pt"; });
@@ -762,6 +825,8 @@ TEST_F(QuantizedModelIO, WrongFormatOrVersionIsValueError) {
   EXPECT_MESSAGE_HAS(load_error<ValueError>(object), "expected a list of layer entries");
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, UnknownLayerTypeIsValueError,
+                       "an unknown layer type -> ValueError \"<file>: layer i (<type>)\" listing the known types");
 TEST_F(QuantizedModelIO, UnknownLayerTypeIsValueError) {
   const std::string small = save_small_model();
   const std::string file = resave_layers(small, "conv.safetensors", [](Json& layers) { layers[1]["type"] = "Conv2d"; });
@@ -772,6 +837,9 @@ TEST_F(QuantizedModelIO, UnknownLayerTypeIsValueError) {
                               "Softmax, Dropout");
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, BadLayerEntryIsAnError,
+                       "a missing, unknown or mistyped key of a layer entry -> ValueError naming the layer, its type "
+                       "and the key");
 // Entries whose keys or values are wrong: the message names the layer and the key.
 TEST_F(QuantizedModelIO, BadLayerEntryIsAnError) {
   const std::string small = save_small_model();
@@ -808,6 +876,9 @@ TEST_F(QuantizedModelIO, BadLayerEntryIsAnError) {
 
 // ---- wrong tensors ----------------------------------------------------------------------------------
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, TensorsMustMatchTheLayerEntries,
+                       "each entry needs its tensors with the expected dtype (else DTypeError) and shape (else "
+                       "ShapeError); a missing tensor, or one no layer uses -> ValueError");
 // The layer entry says which tensors exist: a tensor the entry does not need is extra,
 // one it needs must be there with its dtype and shape.
 TEST_F(QuantizedModelIO, TensorsMustMatchTheLayerEntries) {
@@ -847,6 +918,9 @@ TEST_F(QuantizedModelIO, TensorsMustMatchTheLayerEntries) {
   EXPECT_MESSAGE_HAS(load_error<ShapeError>(file), "tensor '0.weight' is I8 (63, 17); expected I8 (63, 18)");
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, ImpossibleValuesAreValueErrors,
+                       "scales finite and > 0, zero points in [qmin, qmax], symmetric int8 weights in [-127, 127]: "
+                       "else ValueError naming the layer and the element");
 // Values no quantized layer can have: a scale that is NaN, 0 or negative; a zero point
 // or a weight outside the integer range (int8 narrow range: [-127, 127]).
 TEST_F(QuantizedModelIO, ImpossibleValuesAreValueErrors) {
@@ -878,6 +952,10 @@ TEST_F(QuantizedModelIO, ImpossibleValuesAreValueErrors) {
   EXPECT_MESSAGE_HAS(load_error<ValueError>(file), "weight element 0 is -128");
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, WeightOnlyTensorsMustMatchTheLayerEntries,
+                       "Int4Linear: weight U8 (N, ceil(K/2)), weight_scale F16 (N, ceil(K/group_size)), group_size a "
+                       "multiple of 16; HalfLinear: format \"float16\" or \"bfloat16\" matching the tensor; "
+                       "weight-only layers need version 3");
 // Version 3's tensors are checked like the others: dtype and shape from the layer entry (the
 // scale count from in and group_size), the group size itself, the HalfLinear format, and
 // a weight-only layer in a file that claims an older version.
@@ -941,6 +1019,9 @@ TEST_F(QuantizedModelIO, WeightOnlyTensorsMustMatchTheLayerEntries) {
   EXPECT_MESSAGE_HAS(load_error<ValueError>(file), "'2.bias' (33,) that no layer uses");
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, ImpossibleInt4ValuesAreValueErrors,
+                       "a nibble holds q + 8 with q in [-7, 7], so nibble 0 is refused; float16 scales must be finite "
+                       "and > 0: else ValueError naming the element");
 // Values no Int4Linear can hold: nibble 0 (q = −8, outside the symmetric [−7, 7]) and float16
 // scales that are NaN, ±Inf, 0 or negative.
 TEST_F(QuantizedModelIO, ImpossibleInt4ValuesAreValueErrors) {
@@ -968,6 +1049,7 @@ TEST_F(QuantizedModelIO, ImpossibleInt4ValuesAreValueErrors) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(QuantizedModelIO, MissingFileIsFileError, "a file that does not exist -> FileError");
 TEST_F(QuantizedModelIO, MissingFileIsFileError) {
   EXPECT_THROW(load_quantized_model(path("absent.safetensors")), FileError);
 }

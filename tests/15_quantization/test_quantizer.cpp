@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/linear.hpp"
 #include "tinytorch/data/synthetic.hpp"
@@ -14,6 +15,10 @@
 
 namespace tinytorch {
 namespace {
+
+TINYTORCH_CONCEPT(Quantizer, "the Quantizer class (the Python course's API) is the free functions under other names",
+                  "Quantizer::quantize_tensor = quantize_int8, dequantize_tensor = dequantize_int8, quantize_model = "
+                  "quantize_model, compare_models = analyze_model_sizes + validate_quantized_model");
 
 TEST(Quantizer, QuantizeTensorIsQuantizeInt8) {
   Generator generator(1571);
@@ -29,6 +34,9 @@ TEST(Quantizer, QuantizeTensorIsQuantizeInt8) {
             dequantize_int8(via_function.values, via_function.scale, via_function.zero_point).to_vector());
 }
 
+TINYTORCH_TEST_FORMULA(Quantizer, Int8RoundTripOnHandComputedValues,
+                       "scale = (max - min) / 255, zero_point = -128 - round(min / scale); q = clamp(round(x / scale) "
+                       "+ zero_point, -128, 127); x_hat = scale * (q - zero_point), |x_hat - x| <= scale / 2");
 TEST(Quantizer, Int8RoundTripOnHandComputedValues) {
   // x = [−1, 0, 1, 2]: range [−1, 2], scale = 3/255, zero_point = −128 − round(−1 / scale) = −128 + 85 = −43;
   // q = round(x / scale) + zero_point = [−85, 0, 85, 170] − 43 = [−128, −43, 42, 127]; each x̂ within scale/2 of x.
@@ -56,6 +64,10 @@ TEST(Quantizer, QuantizeModelIsTheFreeFunction) {
   EXPECT_EQ(by_class(x).to_vector(), (*by_function)(x).to_vector()) << "the same quantized model, bit for bit";
 }
 
+TINYTORCH_TEST_FORMULA(Quantizer, CompareModelsIsSizesPlusValidation,
+                       "comparison = analyze_model_sizes + validate_quantized_model; FP32 4 * (N*K + N) bytes, int8 "
+                       "N*K + 12*N + 8 (+8 for a layer handing uint8 on); printed as \"R.RRx smaller\", R = original "
+                       "/ quantized");
 TEST(Quantizer, CompareModelsIsSizesPlusValidation) {
   const TensorDataset data = make_blobs(120, 3, 10, 1.5f, 1573);
   Generator generator(1574);

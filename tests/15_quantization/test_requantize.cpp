@@ -13,6 +13,7 @@
 #include <limits>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/error.hpp"
 #include "tinytorch/core/random.hpp"
 #include "tinytorch/perf/requantize.hpp"
@@ -25,6 +26,11 @@ constexpr int32_t kQ30 = int32_t{1} << 30;  // 0.5 in Q31
 const double kMultiplierRelativeError = std::ldexp(1.0, -31);
 
 // ---- (6) the multiplier ---------------------------------------------------------------------------
+
+TINYTORCH_CONCEPT(QuantizeMultiplier,
+                  "writing a real multiplier M as a 31-bit integer M0 and a shift, for integer-only requantization",
+                  "M = frac * 2^exp with frac in [0.5, 1): M0 = round(frac * 2^31) in [2^30, 2^31), shift = -exp, "
+                  "so M = (M0 / 2^31) * 2^(-shift)");
 
 TEST(QuantizeMultiplier, HandComputedPairs) {
   // 0.5 = 0.5·2^0 -> M0 = 0.5·2^31 = 2^30, shift 0;  0.25 = 0.5·2^−1 -> 2^30, shift 1
@@ -48,6 +54,9 @@ TEST(QuantizeMultiplier, HandComputedPairs) {
   EXPECT_EQ(quantize_multiplier(3.5).shift, -2);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeMultiplier, RoundingUpToOneRenormalises,
+                       "M0 = round(frac * 2^31) = 2^31 does not fit an int32: renormalise to M0 = 2^30, "
+                       "shift - 1 (here 1.0 exactly)");
 TEST(QuantizeMultiplier, RoundingUpToOneRenormalises) {
   // 1 − 2^−33 = (1 − 2^−33)·2^0: M0 = round(2^31 − 0.25) = 2^31, not an int32 -> 2^30 with shift −1,
   // i.e. exactly 1.0.
@@ -57,6 +66,9 @@ TEST(QuantizeMultiplier, RoundingUpToOneRenormalises) {
   EXPECT_EQ(fixed_point_value(m), 1.0);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeMultiplier, ZeroAndTinyMultipliersGiveZero,
+                       "M = 0 or M < 2^-32 (shift would exceed 31): M0 = 0, shift = 0, "
+                       "since |x * M| < 1/2 rounds to 0 for every int32 x");
 TEST(QuantizeMultiplier, ZeroAndTinyMultipliersGiveZero) {
   // M = 0, and M < 2^−32 (shift would exceed 31): |x·M| < 1/2 for every int32 x, so 0 is exact.
   EXPECT_EQ(quantize_multiplier(0.0).multiplier, 0);
@@ -65,6 +77,8 @@ TEST(QuantizeMultiplier, ZeroAndTinyMultipliersGiveZero) {
   EXPECT_EQ(multiply_by_fixed_point(std::numeric_limits<int32_t>::max(), quantize_multiplier(1e-10)), 0);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeMultiplier, RejectsNegativeNonFiniteAndHuge,
+                       "M must be finite and in [0, 2^31): negative, NaN, Inf or >= 2^31 throws ValueError");
 TEST(QuantizeMultiplier, RejectsNegativeNonFiniteAndHuge) {
   EXPECT_THROW(quantize_multiplier(-0.5), ValueError);
   EXPECT_THROW(quantize_multiplier(std::nan("")), ValueError);
@@ -72,6 +86,8 @@ TEST(QuantizeMultiplier, RejectsNegativeNonFiniteAndHuge) {
   EXPECT_THROW(quantize_multiplier(2147483648.0), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(QuantizeMultiplier, KeepsThirtyOneSignificantBits,
+                       "M0 >= 2^30 and |M0 * 2^(-31 - shift) - M| <= M * 2^-31 (half a unit of M0)");
 TEST(QuantizeMultiplier, KeepsThirtyOneSignificantBits) {
   Generator generator(1531);
   for (int i = 0; i < 10000; ++i) {
@@ -84,6 +100,14 @@ TEST(QuantizeMultiplier, KeepsThirtyOneSignificantBits) {
 
 // ---- (7) gemmlowp's two roundings ---------------------------------------------------------------------
 
+TINYTORCH_CONCEPT(FixedPointArithmetic, "gemmlowp's fixed-point multiply: x * M with two integer roundings",
+                  "fixed_point(x) = rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, M0), shift); "
+                  "high_mul(a, b) = round(a * b / 2^31), halves up; divide_by_pot(v, s) = round(v / 2^s), "
+                  "halves away from 0");
+
+TINYTORCH_TEST_FORMULA(FixedPointArithmetic, DoublingHighMulHandCases,
+                       "saturating_rounding_doubling_high_mul(a, b) = round(a * b / 2^31), halves up (-0.5 -> 0, "
+                       "1.5 -> 2, -1.5 -> -1); (-2^31, -2^31) saturates to 2^31 - 1");
 TEST(FixedPointArithmetic, DoublingHighMulHandCases) {
   // round(a·b / 2^31), halves up (gemmlowp: (a·b ± 2^30) / 2^31 truncated):
   EXPECT_EQ(saturating_rounding_doubling_high_mul(kQ30, kQ30), 1 << 29);  // 0.5 · 0.5 = 0.25 in Q31
@@ -97,6 +121,9 @@ TEST(FixedPointArithmetic, DoublingHighMulHandCases) {
   EXPECT_EQ(saturating_rounding_doubling_high_mul(lowest, lowest), std::numeric_limits<int32_t>::max());
 }
 
+TINYTORCH_TEST_FORMULA(FixedPointArithmetic, RoundingDivideByPowerOfTwoHandCases,
+                       "rounding_divide_by_pot(x, e) = round(x / 2^e), halves away from zero (2.5 -> 3, -2.5 -> -3, "
+                       "-1.5 -> -2); e outside [0, 31] throws ValueError");
 TEST(FixedPointArithmetic, RoundingDivideByPowerOfTwoHandCases) {
   // round(x / 2^e), halves away from zero
   EXPECT_EQ(rounding_divide_by_pot(5, 1), 3);    // 2.5
@@ -118,6 +145,9 @@ TEST(FixedPointArithmetic, RoundingDivideByPowerOfTwoHandCases) {
   EXPECT_THROW(rounding_divide_by_pot(1, -1), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(FixedPointArithmetic, WorkedExampleOfTheModuleText,
+                       "M = 0.002 -> (M0 = 1099511628, shift 8); x = 12345: round(12345 * M0 / 2^31) = 6321, "
+                       "round(6321 / 2^8) = 25 = round(12345 * 0.002); M = 3.5: 1000 * 4 * 0.875 = 3500");
 TEST(FixedPointArithmetic, WorkedExampleOfTheModuleText) {
   // ABOUT.md §7: M = 0.002 -> (1,099,511,628, 8); x = 12345: 6320.64 -> 6321; 6321 / 256 = 24.69 -> 25,
   // equal to round(12345 · 0.002) = round(24.69) = 25.
@@ -127,6 +157,9 @@ TEST(FixedPointArithmetic, WorkedExampleOfTheModuleText) {
   EXPECT_EQ(multiply_by_fixed_point(1000, quantize_multiplier(3.5)), 3500);
 }
 
+TINYTORCH_TEST_FORMULA(FixedPointArithmetic, DoubleRoundingHandCase,
+                       "M = 0.25 = (2^30, shift 1): x = 1: 0.5 -> 1, 1 / 2 -> 1 (one rounding would give 0); "
+                       "x = 5: 2.5 -> 3, 3 / 2 -> 2; x = 3: 1.5 -> 2, 2 / 2 = 1; x = -1: -0.5 -> 0");
 TEST(FixedPointArithmetic, DoubleRoundingHandCase) {
   // M = 0.25 = (2^30, 1), x = 1: the first rounding takes 0.5 to 1, the second 1/2 = 0.5 to 1 —
   // but 1 · 0.25 = 0.25 rounds to 0. x = 5: 2.5 -> 3, 3/2 = 1.5 -> 2, against round(1.25) = 1.
@@ -138,6 +171,9 @@ TEST(FixedPointArithmetic, DoubleRoundingHandCase) {
   EXPECT_EQ(multiply_by_fixed_point(-1, quarter), 0);  // −0.5 -> 0 (half up), 0 = round(−0.25)
 }
 
+TINYTORCH_TEST_FORMULA(FixedPointArithmetic, LeftShiftSaturates,
+                       "shift < 0: x * 2^(-shift) saturates to int32 first: 2^30 * 4 -> 2^31 - 1, "
+                       "* 0.875 -> 1879048191; -2^30 * 4 -> -2^31, * 0.875 = -1879048192");
 TEST(FixedPointArithmetic, LeftShiftSaturates) {
   // M = 3.5: x = 2^30 · 4 overflows int32 and saturates to 2^31 − 1; · 0.875 -> 1,879,048,191.1 -> 1,879,048,191
   EXPECT_EQ(multiply_by_fixed_point(kQ30, quantize_multiplier(3.5)), 1879048191);
@@ -152,6 +188,9 @@ int64_t exact_rounded(__int128 t, int32_t s) {
   return static_cast<int64_t>(t < 0 ? -q : q);
 }
 
+TINYTORCH_TEST_FORMULA(FixedPointArithmetic, DeviatesFromOneRoundingOnlyNearTies,
+                       "|fixed_point(x) - round(x * M0 / 2^(31 + s))| <= 1, and != 0 only when |2 x M0 - j * 2^(31 + "
+                       "s)| <= 2^31 for an odd j (s >= 1), or on a negative exact tie (s = 0, then +1)");
 TEST(FixedPointArithmetic, DeviatesFromOneRoundingOnlyNearTies) {
   // (7) rounds twice. For shift s ≥ 1 the first rounding moves x·M0/2^31 by at most 1/2, i.e.
   // the final quotient by at most 2^(−s−1), so (7) can differ from the single rounding of
@@ -195,6 +234,8 @@ TEST(FixedPointArithmetic, DeviatesFromOneRoundingOnlyNearTies) {
   EXPECT_GT(ties_checked, 0) << "no sample fell in the window: the test would not test the claim";
 }
 
+TINYTORCH_TEST_FORMULA(FixedPointArithmetic, WithinOneOfDoublePrecisionRounding,
+                       "|multiply_by_fixed_point(x, quantize_multiplier(M)) - round(x * M)| <= 1 for M in [2^-24, 1)");
 TEST(FixedPointArithmetic, WithinOneOfDoublePrecisionRounding) {
   // Against the real multiplier itself (not its 31-bit M0): round(x · M) in double, ties away.
   // The error of M0 adds at most |x·M|·2^−31 < 1/2 here, so the result is still within 1.
@@ -214,6 +255,14 @@ TEST(FixedPointArithmetic, WithinOneOfDoublePrecisionRounding) {
 
 // ---- one output and the matrix references ---------------------------------------------------------------
 
+TINYTORCH_CONCEPT(Requantize, "requantizing an int32 accumulator to a uint8/int8 output with integers only",
+                  "y = clamp(z_y + fixed_point(sat32(acc + q_b[n]), M0[n], shift[n]), output_min, output_max), "
+                  "M[n] = s_a * s_w[n] / s_y; a fused ReLU is output_min = z_y");
+
+TINYTORCH_TEST_FORMULA(Requantize, OneOutputHandCases,
+                       "y = clamp(z_y + round((acc + bias) * M), q_min, q_max): (100 + 0) * 0.5 + 128 = 178; "
+                       "(121) * 0.5 = 60.5 -> 61 -> 189; -150 + 128 -> clamp 0 (ReLU: 128); "
+                       "acc + bias beyond int32 saturates first");
 TEST(Requantize, OneOutputHandCases) {
   const FixedPointMultiplier half = quantize_multiplier(0.5);
   // (100 + 0)·0.5 + 128 = 178
@@ -228,6 +277,10 @@ TEST(Requantize, OneOutputHandCases) {
   // acc + bias beyond int32 saturates before the multiply: (2^31 − 1)·0.5 -> 2^30 -> clamp 255
   EXPECT_EQ(requantize_one(std::numeric_limits<int32_t>::max(), 10, half, 0, 0, 255), 255);
 }
+
+TINYTORCH_CONCEPT(Dequantize, "dequantizing an int32 accumulator to float32, in QuantizedLinear's operation order",
+                  "int32 bias: y = scale * float(int64(acc) + bias_s32); float bias: y = scale * float(acc) + "
+                  "bias_f32 (multiply, then add: no FMA); no bias: y = scale * float(acc)");
 
 TEST(Dequantize, OneOutputHandCasesAndOperationOrder) {
   const int32_t bias_steps = 1;
@@ -246,6 +299,10 @@ TEST(Dequantize, OneOutputHandCasesAndOperationOrder) {
             std::bit_cast<uint32_t>(scale * static_cast<float>(acc) + bias));
 }
 
+TINYTORCH_TEST_FORMULA(Requantize, MatrixReferencesApplyEveryChannel,
+                       "per column n: y[m, n] = clamp(z_y + fixed_point(acc[m, n] + bias[n], M[n]), min, "
+                       "max) with M = 0.5, 0.25, 1, z_y = 10 -> [60, 36, 109, 7, 13, 9] (-3.5 -> -3, "
+                       "halves up at shift 0); int8 z_y = -100: the same - 110; float: scale[n] * (acc + bias[n])");
 TEST(Requantize, MatrixReferencesApplyEveryChannel) {
   // acc:(2, 3), multipliers 0.5, 0.25, 1.0 per channel, bias [0, 4, −1], z_y = 10
   const std::vector<int32_t> acc = {100, 100, 100, -7, 8, 0};
@@ -274,6 +331,10 @@ TEST(Requantize, MatrixReferencesApplyEveryChannel) {
   EXPECT_EQ(f, (std::vector<float>{100.0f, 52.0f, 198.0f, -7.0f, 6.0f, -2.0f}));
 }
 
+TINYTORCH_TEST_FORMULA(Requantize, EpilogueChecksNameTheProblem,
+                       "a span not of N values -> ShapeError \"multiplier holds 3 values; expected N = 2\"; "
+                       "M0 neither 0 nor in [2^30, 2^31), zero point or [output_min, output_max] outside the type, "
+                       "both biases -> ValueError; no scales -> ShapeError");
 TEST(Requantize, EpilogueChecksNameTheProblem) {
   const std::vector<int32_t> acc(4, 0), multiplier(2, kQ30), shift(2, 0);
   std::vector<uint8_t> y(4);
