@@ -3,10 +3,19 @@
 
 #include <cmath>
 
+#include "concepts.hpp"
 #include "tinytorch/core/tensor.hpp"
 
 using namespace tinytorch;
 
+TINYTORCH_CONCEPT(TensorCreation,
+                  "creating tensors: shape, row-major strides, filled, ranged, random and integer-typed storage",
+                  "numel = prod(shape); strides[d] = prod(shape[d+1:]) (row-major); "
+                  "nbytes = numel * bytes per element");
+
+TINYTORCH_TEST_FORMULA(TensorCreation, ZerosOnesFullHaveShapeAndValues,
+                       "zeros(s)[i] = 0, ones(s)[i] = 1, full(s, v)[i] = v for every i; "
+                       "numel = prod(shape) = 2 * 3 = 6");
 TEST(TensorCreation, ZerosOnesFullHaveShapeAndValues) {
   Tensor z = Tensor::zeros({2, 3});
   EXPECT_EQ(z.shape(), (Shape{2, 3}));
@@ -16,6 +25,9 @@ TEST(TensorCreation, ZerosOnesFullHaveShapeAndValues) {
   for (float v : Tensor::full({3, 1}, -2.5f).to_vector()) EXPECT_EQ(v, -2.5f);
 }
 
+TINYTORCH_TEST_FORMULA(TensorCreation, StridesAreRowMajor,
+                       "strides[d] = shape[d+1] * ... * shape[n-1], strides[n-1] = 1: (2, 3, 4) -> (12, 4, 1), "
+                       "(5) -> (1), () -> ()");
 TEST(TensorCreation, StridesAreRowMajor) {
   // strides[d] = prod(shape[d+1:]): (2,3,4) -> (12, 4, 1)
   EXPECT_EQ(contiguous_strides({2, 3, 4}), (Shape{12, 4, 1}));
@@ -24,6 +36,9 @@ TEST(TensorCreation, StridesAreRowMajor) {
   EXPECT_TRUE(Tensor::zeros({2, 3, 4}).is_contiguous());
 }
 
+TINYTORCH_TEST_FORMULA(TensorCreation, ArangeCountIsCeilOfSpanOverStep,
+                       "arange(start, end, step)[i] = start + i * step for i < count = "
+                       "max(0, ceil((end - start) / step)); step = 0 throws ValueError");
 TEST(TensorCreation, ArangeCountIsCeilOfSpanOverStep) {
   EXPECT_EQ(Tensor::arange(0, 5).to_vector(), (std::vector<float>{0, 1, 2, 3, 4}));
   // ceil((1 - 0) / 0.3) = 4 values: 0, 0.3, 0.6, 0.9
@@ -35,6 +50,9 @@ TEST(TensorCreation, ArangeCountIsCeilOfSpanOverStep) {
   EXPECT_THROW(Tensor::arange(0, 1, 0), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(TensorCreation, FromValuesChecksCount,
+                       "from_values(v, (R, C))[i, j] = v[i * C + j] (row-major); "
+                       "len(v) != prod(shape) or a negative size throws ShapeError naming the shape");
 TEST(TensorCreation, FromValuesChecksCount) {
   Tensor t = Tensor::from_values({1, 2, 3, 4, 5, 6}, {2, 3});
   EXPECT_EQ(t.at({1, 2}), 6.0f);
@@ -48,6 +66,9 @@ TEST(TensorCreation, FromValuesChecksCount) {
   EXPECT_THROW(Tensor::zeros({2, -1}), ShapeError);
 }
 
+TINYTORCH_TEST_FORMULA(TensorCreation, ScalarHasEmptyShapeAndOneElement,
+                       "scalar(v) has shape (): dim = 0, numel = prod(()) = 1, item() = v; "
+                       "item() with numel != 1 throws ShapeError");
 TEST(TensorCreation, ScalarHasEmptyShapeAndOneElement) {
   Tensor s = Tensor::scalar(3.5f);
   EXPECT_EQ(s.dim(), 0);
@@ -56,12 +77,17 @@ TEST(TensorCreation, ScalarHasEmptyShapeAndOneElement) {
   EXPECT_THROW(Tensor::zeros({2}).item(), ShapeError);
 }
 
+TINYTORCH_TEST_FORMULA(TensorCreation, RandomIsReproducibleFromSeed,
+                       "the same seed gives the same samples; a different seed gives different samples");
 TEST(TensorCreation, RandomIsReproducibleFromSeed) {
   Generator g1(7), g2(7), g3(8);
   EXPECT_EQ(Tensor::randn({100}, 0, 1, g1).to_vector(), Tensor::randn({100}, 0, 1, g2).to_vector());
   EXPECT_NE(Tensor::randn({100}, 0, 1, g3).to_vector(), Tensor::randn({100}, 0, 1, g1).to_vector());
 }
 
+TINYTORCH_TEST_FORMULA(TensorCreation, RandnMomentsMatchMeanAndStd,
+                       "randn(n, mean = 1, std = 2): sample mean = 1 +- 0.03 and sqrt(E[x^2] - E[x]^2) = 2 +- "
+                       "0.03 (standard error std / sqrt(n) = 0.0045 for n = 200000)");
 TEST(TensorCreation, RandnMomentsMatchMeanAndStd) {
   // 200k samples: the sample mean has standard error std/sqrt(n) = 2/447 ~ 0.0045
   Generator g(1);
@@ -74,6 +100,9 @@ TEST(TensorCreation, RandnMomentsMatchMeanAndStd) {
   EXPECT_NEAR(std::sqrt(var), 2.0, 0.03);
 }
 
+TINYTORCH_TEST_FORMULA(TensorCreation, UniformStaysInRange,
+                       "uniform(low, high) samples lie in [low, high): low <= x < high; "
+                       "low >= high throws ValueError");
 TEST(TensorCreation, UniformStaysInRange) {
   Generator g(3);
   for (float x : Tensor::uniform({10000}, -0.5f, 0.25f, g).to_vector()) {
@@ -83,6 +112,9 @@ TEST(TensorCreation, UniformStaysInRange) {
   EXPECT_THROW(Tensor::uniform({2}, 1, 1, g), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(TensorCreation, IntegerDtypesExistForQuantization,
+                       "nbytes = numel * bytes per element (int8 1, uint8 1, int32 4); "
+                       "data<T>() with T not the tensor's dtype throws DTypeError");
 TEST(TensorCreation, IntegerDtypesExistForQuantization) {
   Tensor q = Tensor::zeros({2, 2}, DType::Int8);
   EXPECT_EQ(q.dtype(), DType::Int8);
@@ -94,6 +126,9 @@ TEST(TensorCreation, IntegerDtypesExistForQuantization) {
   EXPECT_EQ(Tensor::zeros({3}, DType::UInt8).nbytes(), 3u);
 }
 
+TINYTORCH_TEST_FORMULA(TensorCreation, ConversionTruncatesAndSaturates,
+                       "to(integer type): q = clamp(trunc(x), type_min, type_max), int8 [-128, 127], "
+                       "uint8 [0, 255]; -300.7 -> -128, -1.9 -> -1; NaN throws ValueError");
 TEST(TensorCreation, ConversionTruncatesAndSaturates) {
   Tensor f = Tensor::from_values({-300.7f, -1.9f, 0.4f, 1.9f, 300.2f});
   EXPECT_EQ(f.to(DType::Int8).to_int32_vector(), (std::vector<int32_t>{-128, -1, 0, 1, 127}));
@@ -102,6 +137,9 @@ TEST(TensorCreation, ConversionTruncatesAndSaturates) {
   EXPECT_THROW(Tensor::from_values({NAN}).to(DType::Int8), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(TensorCreation, StorageIsCountedForTheProfiler,
+                       "memory_stats().current_bytes grows by numel * 4 = 4000 bytes while a float32 (1000) "
+                       "tensor lives, and falls back when it is freed");
 TEST(TensorCreation, StorageIsCountedForTheProfiler) {
   const int64_t before = memory_stats().current_bytes;
   {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "concepts.hpp"
 #include "tinytorch/core/blas.hpp"
 #include "tinytorch/core/cpu_features.hpp"
 #include "tinytorch/core/tensor.hpp"
@@ -39,6 +40,13 @@ void expect_matches_ref(const Tensor& c, const Tensor& a, const Tensor& b, const
 
 }  // namespace
 
+TINYTORCH_CONCEPT(TensorMatmul, "matrix multiply through OpenBLAS sgemm, checked against a triple loop",
+                  "C[i, j] = sum_k A[i, k] * B[k, j], A:(M,K) B:(K,N) -> C:(M,N); "
+                  "|C - C_ref| <= 1e-4 * sqrt(K) (C_ref summed in double)");
+
+TINYTORCH_TEST_FORMULA(TensorMatmul, HandComputed,
+                       "[[1,2],[3,4]] @ [[5,6],[7,8]] = [[1*5+2*7, 1*6+2*8], [3*5+4*7, 3*6+4*8]] = "
+                       "[[19,22],[43,50]]");
 TEST(TensorMatmul, HandComputed) {
   // [[1,2],[3,4]] @ [[5,6],[7,8]] = [[1*5+2*7, 1*6+2*8], [3*5+4*7, 3*6+4*8]] = [[19,22],[43,50]]
   Tensor a = Tensor::from_values({1, 2, 3, 4}, {2, 2});
@@ -46,6 +54,9 @@ TEST(TensorMatmul, HandComputed) {
   EXPECT_EQ(ops::matmul(a, b).to_vector(), (std::vector<float>{19, 22, 43, 50}));
 }
 
+TINYTORCH_TEST_FORMULA(TensorMatmul, OddShapesMatchReference,
+                       "C[i, j] = sum_k A[i, k] * B[k, j] for M in {1,3,17,64}, K in {1,7,65}, N in {1,10,63}; "
+                       "|C - C_ref| <= 1e-4 * sqrt(K)");
 TEST(TensorMatmul, OddShapesMatchReference) {
   Generator g(11);
   for (int64_t m : {1, 3, 17, 64}) {
@@ -60,6 +71,10 @@ TEST(TensorMatmul, OddShapesMatchReference) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(TensorMatmul, TransposeFlagsAndTransposedViewsAgree,
+                       "matmul(a, b, trans_a, trans_b) = op(a) @ op(b), "
+                       "op = transpose when its flag is set: x @ copy(w^T) = matmul(x, w, false, true) = "
+                       "matmul(x, transpose(w)) = matmul(x^T, w, true, true), exactly");
 TEST(TensorMatmul, TransposeFlagsAndTransposedViewsAgree) {
   Generator g(5);
   Tensor x = Tensor::randn({9, 13}, 0, 1, g);   // (M,K)
@@ -73,6 +88,9 @@ TEST(TensorMatmul, TransposeFlagsAndTransposedViewsAgree) {
   EXPECT_EQ(ops::matmul(xt, w, true, true).to_vector(), expected.to_vector());
 }
 
+TINYTORCH_TEST_FORMULA(TensorMatmul, RowSliceUsesLeadingDimension,
+                       "a.slice_rows(3, 7) = rows 3..6 of a (a view whose row stride, the leading dimension, is "
+                       "5); C = rows @ b matches the triple loop within 1e-4 * sqrt(K)");
 TEST(TensorMatmul, RowSliceUsesLeadingDimension) {
   Generator g(9);
   Tensor a = Tensor::randn({10, 5}, 0, 1, g);
@@ -81,6 +99,9 @@ TEST(TensorMatmul, RowSliceUsesLeadingDimension) {
   expect_matches_ref(ops::matmul(rows, b), rows, b, "row slice");
 }
 
+TINYTORCH_TEST_FORMULA(TensorMatmul, InnerDimensionMismatchNamesShapes,
+                       "op(a):(M,K1) @ op(b):(K2,N) needs K1 = K2, "
+                       "else ShapeError naming matmul and both shapes; a 1-D input is a ShapeError");
 TEST(TensorMatmul, InnerDimensionMismatchNamesShapes) {
   try {
     ops::matmul(Tensor::zeros({3, 4}), Tensor::zeros({5, 2}));
@@ -94,10 +115,16 @@ TEST(TensorMatmul, InnerDimensionMismatchNamesShapes) {
   EXPECT_THROW(ops::matmul(Tensor::zeros({3}), Tensor::zeros({3, 1})), ShapeError);
 }
 
+TINYTORCH_TEST_FORMULA(TensorMatmul, EmptyInnerDimensionGivesZeros,
+                       "K = 0: C[i, j] = an empty sum = 0, so (2,0) @ (0,3) = six zeros");
 TEST(TensorMatmul, EmptyInnerDimensionGivesZeros) {
   EXPECT_EQ(ops::matmul(Tensor::zeros({2, 0}), Tensor::zeros({0, 3})).to_vector(), std::vector<float>(6, 0.0f));
 }
 
+TINYTORCH_TEST_FORMULA(TensorMatmul, OpenBlasUsesAvx512KernelsWhenTheCpuHasThem,
+                       "CPU with AVX-512 -> blas.cpp sets OPENBLAS_CORETYPE=SkylakeX before loading OpenBLAS, "
+                       "so blas_info().core = skylakex (skipped without AVX-512 or when "
+                       "TINYTORCH_OPENBLAS_CORETYPE forces a core)");
 TEST(TensorMatmul, OpenBlasUsesAvx512KernelsWhenTheCpuHasThem) {
   // Debian's OpenBLAS 0.3.21 takes Zen 4/5 for Haswell; blas.cpp sets
   // OPENBLAS_CORETYPE=SkylakeX before loading it when the CPU has AVX-512.
@@ -110,6 +137,9 @@ TEST(TensorMatmul, OpenBlasUsesAvx512KernelsWhenTheCpuHasThem) {
   EXPECT_EQ(core, "skylakex") << blas_summary();
 }
 
+TINYTORCH_TEST_FORMULA(TensorMatmul, SingleRowTakesTheMatrixVectorPathInEveryLayout,
+                       "M = 1 runs sgemv: y[j] = sum_k x[k] * op(W)[k, j] for all four (trans_a, trans_b) and a "
+                       "row read with stride 3; |y - y_ref| <= 1e-4 * sqrt(K)");
 TEST(TensorMatmul, SingleRowTakesTheMatrixVectorPathInEveryLayout) {
   // M = 1 goes to sgemv (blas.cpp); check all four transpose combinations and a
   // row slice (leading dimension > K) against the triple loop.

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activations.hpp"
 
 using namespace tinytorch;
@@ -26,6 +27,13 @@ std::vector<double> softmax_ref(const std::vector<double>& x) {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(Softmax, "softmax: turning logits into probabilities along an axis",
+                  "softmax(x)_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j, "
+                  "along the axis (default: the last)");
+
+TINYTORCH_TEST_FORMULA(Softmax, MatchesHandComputedValues,
+                       "softmax([1,2,3]) = [e, e^2, e^3] / (e + e^2 + e^3) = "
+                       "[0.09003057, 0.24472847, 0.66524096] (+- 1e-6)");
 TEST(Softmax, MatchesHandComputedValues) {
   // softmax([1, 2, 3]) = [e, e², e³] / (e + e² + e³) = [0.09003057, 0.24472847, 0.66524096]
   const std::vector<float> p = ops::softmax(Tensor::from_values({1, 2, 3})).to_vector();
@@ -34,6 +42,9 @@ TEST(Softmax, MatchesHandComputedValues) {
   EXPECT_NEAR(p[2], 0.66524096, kProbabilityTolerance);
 }
 
+TINYTORCH_TEST_FORMULA(Softmax, RowsSumToOneOnOddShapes,
+                       "sum_i softmax(x)_i = 1 (+- 1e-5) on every row of (1,1), (3,17), (65,10), (2,1000), "
+                       "and 0 <= p_i <= 1");
 TEST(Softmax, RowsSumToOneOnOddShapes) {
   Generator generator(7);
   for (const Shape& shape : {Shape{1, 1}, Shape{3, 17}, Shape{65, 10}, Shape{2, 1000}}) {
@@ -45,6 +56,10 @@ TEST(Softmax, RowsSumToOneOnOddShapes) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Softmax, MatchesFormulaAlongAnyAxis,
+                       "along axis 1 of (2,5,3) each line x[a, :, c] is its own softmax, "
+                       "within 1e-6 of e^(x_i - m) / sum_j e^(x_j - m); "
+                       "softmax(m, 0) = transpose(softmax(transpose(m), 1))");
 TEST(Softmax, MatchesFormulaAlongAnyAxis) {
   // (2, 5, 3) along axis 1: each of the 2*3 lines of 5 elements is its own softmax.
   Generator generator(3);
@@ -63,6 +78,9 @@ TEST(Softmax, MatchesFormulaAlongAnyAxis) {
   EXPECT_EQ(ops::softmax(m, 0).to_vector(), ops::transpose(ops::softmax(ops::transpose(m, 0, 1), 1), 0, 1).to_vector());
 }
 
+TINYTORCH_TEST_FORMULA(Softmax, StableForHugeLogits,
+                       "subtracting m keeps every exponent <= 0: softmax([1000,1000]) = [0.5,0.5], "
+                       "softmax([-1000,0,1000]) = [0,0,1], softmax([-1000,-1001])_0 = 1 / (1 + e^-1)");
 TEST(Softmax, StableForHugeLogits) {
   // Without subtracting the max, e^1000 = inf and inf/inf = NaN.
   EXPECT_EQ(ops::softmax(Tensor::from_values({1000, 1000})).to_vector(), (std::vector<float>{0.5f, 0.5f}));
@@ -72,6 +90,8 @@ TEST(Softmax, StableForHugeLogits) {
   EXPECT_NEAR(p[0], 1.0 / (1.0 + std::exp(-1.0)), kProbabilityTolerance);
 }
 
+TINYTORCH_TEST_FORMULA(Softmax, ShiftInvariant,
+                       "softmax(x + c) = softmax(x): e^c cancels in the ratio (c = 50, +- 1e-6)");
 TEST(Softmax, ShiftInvariant) {
   // softmax(x + c) = softmax(x): e^c cancels in the ratio.
   Tensor x = Tensor::from_values({0.3f, -1.2f, 2.0f, 0.0f}, {1, 4});
@@ -80,6 +100,10 @@ TEST(Softmax, ShiftInvariant) {
   for (std::size_t i = 0; i < base.size(); ++i) EXPECT_NEAR(base[i], shifted[i], kProbabilityTolerance);
 }
 
+TINYTORCH_CONCEPT(LogSoftmax, "log_softmax: log-probabilities without ever taking log(0)",
+                  "log_softmax(x)_i = x_i - m - log sum_j e^(x_j - m), m = max_j x_j");
+
+TINYTORCH_TEST_FORMULA(LogSoftmax, EqualsLogOfSoftmax, "log_softmax(x)_i = log(softmax(x)_i) within 1e-5");
 TEST(LogSoftmax, EqualsLogOfSoftmax) {
   Generator generator(11);
   Tensor x = Tensor::randn({5, 17}, 0.0f, 3.0f, generator);
@@ -90,6 +114,9 @@ TEST(LogSoftmax, EqualsLogOfSoftmax) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(LogSoftmax, FiniteWhereLogOfSoftmaxIsMinusInfinity,
+                       "log_softmax([1000, 0]) = [0 - log(1 + e^-1000), -1000 - log(1 + e^-1000)] = [0, -1000] "
+                       "exactly, where log(softmax) = log(0) = -inf; the same along axis 0 of a (2,1) column");
 TEST(LogSoftmax, FiniteWhereLogOfSoftmaxIsMinusInfinity) {
   // log_softmax([1000, 0]) = [0, -1000] exactly; log(softmax) would give log(0) = -inf.
   EXPECT_EQ(ops::log_softmax(Tensor::from_values({1000, 0})).to_vector(), (std::vector<float>{0, -1000}));
@@ -97,6 +124,9 @@ TEST(LogSoftmax, FiniteWhereLogOfSoftmaxIsMinusInfinity) {
   EXPECT_EQ(ops::log_softmax(Tensor::from_values({1000, 0}, {2, 1}), 0).to_vector(), (std::vector<float>{0, -1000}));
 }
 
+TINYTORCH_TEST_FORMULA(Softmax, AxisOutOfRangeIsAnIndexError,
+                       "axis must lie in [-dim, dim): axis 2 or -3 of a (2, 3) tensor throws IndexError naming "
+                       "the shape");
 TEST(Softmax, AxisOutOfRangeIsAnIndexError) {
   try {
     ops::softmax(Tensor::zeros({2, 3}), 2);

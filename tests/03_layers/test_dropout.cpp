@@ -5,10 +5,16 @@
 #include <cmath>
 #include <limits>
 
+#include "concepts.hpp"
 #include "tinytorch/core/dropout.hpp"
 
 using namespace tinytorch;
 
+TINYTORCH_CONCEPT(Dropout, "inverted dropout: zero each element with probability p while training",
+                  "m_i ~ Bernoulli(1 - p), y_i = x_i * m_i / (1 - p), so E[y_i] = x_i; in eval mode y = x");
+
+TINYTORCH_TEST_FORMULA(Dropout, RejectsProbabilitiesOutsideZeroToOne,
+                       "0 <= p < 1 (p = 1 would divide by 1 - p = 0): p < 0, p >= 1 or NaN throws ValueError");
 TEST(Dropout, RejectsProbabilitiesOutsideZeroToOne) {
   EXPECT_THROW(Dropout(-0.1f), ValueError);
   EXPECT_THROW(Dropout(1.0f), ValueError);  // p = 1 would divide by 1 - p = 0
@@ -16,6 +22,7 @@ TEST(Dropout, RejectsProbabilitiesOutsideZeroToOne) {
   EXPECT_NO_THROW(Dropout(0.0f));
 }
 
+TINYTORCH_TEST_FORMULA(Dropout, EvalModeIsTheIdentity, "after eval(): y = x, whatever p (here 0.9)");
 TEST(Dropout, EvalModeIsTheIdentity) {
   Dropout dropout(0.9f);
   dropout.eval();
@@ -23,6 +30,8 @@ TEST(Dropout, EvalModeIsTheIdentity) {
   EXPECT_EQ(dropout(x).to_vector(), x.to_vector());
 }
 
+TINYTORCH_TEST_FORMULA(Dropout, KeptValuesAreScaledByOneOverOneMinusP,
+                       "y_i = x_i * m_i / (1 - p) with m_i in {0, 1}: every y is 0 or 2 / (1 - 0.3) = 2.857");
 TEST(Dropout, KeptValuesAreScaledByOneOverOneMinusP) {
   Generator generator(11);
   const float p = 0.3f;
@@ -34,6 +43,9 @@ TEST(Dropout, KeptValuesAreScaledByOneOverOneMinusP) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Dropout, DropsAFractionPAndKeepsTheMean,
+                       "fraction of zeros = p +- 5 sd, sd = sqrt(p (1 - p) / n) = 0.00097 "
+                       "(p = 0.25, n = 200000); mean(y) = E[y] = x = 1 +- 5 sd / (1 - p)");
 TEST(Dropout, DropsAFractionPAndKeepsTheMean) {
   Generator generator(12);
   const float p = 0.25f;
@@ -52,6 +64,8 @@ TEST(Dropout, DropsAFractionPAndKeepsTheMean) {
   EXPECT_NEAR(total / double(n), 1.0, 5 * sd / (1 - p));
 }
 
+TINYTORCH_TEST_FORMULA(Dropout, GradientFlowsOnlyThroughKeptElements,
+                       "dy_i/dx_i = m_i / (1 - p): 1 / (1 - 0.5) = 2 where kept (y = 6), 0 where dropped");
 TEST(Dropout, GradientFlowsOnlyThroughKeptElements) {
   Generator generator(13);
   const float p = 0.5f;
@@ -67,6 +81,8 @@ TEST(Dropout, GradientFlowsOnlyThroughKeptElements) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Dropout, SameGeneratorSeedGivesSameMask,
+                       "the same generator seed draws the same mask m, so the outputs are equal");
 TEST(Dropout, SameGeneratorSeedGivesSameMask) {
   Generator first(21), second(21);
   Dropout a(0.5f, first), b(0.5f, second);
@@ -74,6 +90,8 @@ TEST(Dropout, SameGeneratorSeedGivesSameMask) {
   EXPECT_EQ(a(x).to_vector(), b(x).to_vector());
 }
 
+TINYTORCH_TEST_FORMULA(Dropout, ZeroProbabilityIsTheIdentityInTraining,
+                       "p = 0: every m_i = 1 and 1 / (1 - p) = 1, so y = x");
 TEST(Dropout, ZeroProbabilityIsTheIdentityInTraining) {
   Dropout dropout(0.0f);
   const Tensor x = Tensor::from_values({1, 2, 3});

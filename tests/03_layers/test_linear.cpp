@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "concepts.hpp"
 #include "tinytorch/core/linear.hpp"
 
 using namespace tinytorch;
@@ -28,12 +29,21 @@ std::vector<double> linear_ref(const Tensor& x, const Tensor& w, const Tensor& b
 
 }  // namespace
 
+TINYTORCH_CONCEPT(Linear, "the fully connected layer y = x W^T + b",
+                  "y[b, n] = sum_k x[b, k] * W[n, k] + bias[n], x:(B,K) W:(N,K) bias:(N) -> y:(B,N); "
+                  "init W ~ Normal(0, sqrt(2 / in_features)), bias = 0");
+
+TINYTORCH_TEST_FORMULA(Linear, HandComputedForward,
+                       "W = [[1,2,3],[4,5,6]], b = [10,20], x = [1,0,-1]: y = [1 - 3 + 10, 4 - 6 + 20] = [8, 18]");
 TEST(Linear, HandComputedForward) {
   // W = [[1,2,3],[4,5,6]], b = [10,20]; x = [1,0,-1]: y = [1-3+10, 4-6+20] = [8, 18]
   Linear layer(Tensor::from_values({1, 2, 3, 4, 5, 6}, {2, 3}), Tensor::from_values({10, 20}));
   EXPECT_EQ(layer(Tensor::from_values({1, 0, -1}, {1, 3})).to_vector(), (std::vector<float>{8, 18}));
 }
 
+TINYTORCH_TEST_FORMULA(Linear, MatchesReferenceOnOddShapesWithAndWithoutBias,
+                       "y[b, n] = sum_k x[b, k] W[n, k] (+ bias[n]) summed in double, within 1e-4 * sqrt(K), "
+                       "for B in {1,3,17,64}, K in {1,7,63,65}, N in {1,10,33}");
 TEST(Linear, MatchesReferenceOnOddShapesWithAndWithoutBias) {
   Generator generator(7);
   for (int64_t batch : {1, 3, 17, 64}) {
@@ -57,6 +67,10 @@ TEST(Linear, MatchesReferenceOnOddShapesWithAndWithoutBias) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Linear, LeadingAxesAreFlattenedAndRestored,
+                       "x:(..., K) is flattened to (B, K), multiplied, "
+                       "and restored to (..., N): (2,4,5) -> (2,4,3) equal to the 8 rows of (8,5) -> (8,3); "
+                       "(5) -> (3)");
 TEST(Linear, LeadingAxesAreFlattenedAndRestored) {
   Generator generator(8);
   Linear layer(5, 3, true, generator);
@@ -71,6 +85,9 @@ TEST(Linear, LeadingAxesAreFlattenedAndRestored) {
   EXPECT_EQ(v.shape(), (Shape{3}));
 }
 
+TINYTORCH_TEST_FORMULA(Linear, WrongInputWidthIsAShapeErrorNamingBothSizes,
+                       "the last axis of x must equal in_features: (2, 783) into Linear(784, 256) throws "
+                       "ShapeError naming (2, 783) and 784");
 TEST(Linear, WrongInputWidthIsAShapeErrorNamingBothSizes) {
   Linear layer(784, 256);
   try {
@@ -83,6 +100,10 @@ TEST(Linear, WrongInputWidthIsAShapeErrorNamingBothSizes) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Linear, HeInitialisationHasStdSqrtTwoOverFanInAndZeroBias,
+                       "W[n, k] ~ Normal(0, std = sqrt(2 / in_features) = sqrt(2 / 500)): sample mean 0 +- 5 std "
+                       "/ sqrt(n), sample std within 5 std / sqrt(2n) (n = 200000); bias = 0; "
+                       "W has shape (out, in)");
 TEST(Linear, HeInitialisationHasStdSqrtTwoOverFanInAndZeroBias) {
   Generator generator(1986);
   const int64_t in = 500, out = 400;
@@ -102,11 +123,15 @@ TEST(Linear, HeInitialisationHasStdSqrtTwoOverFanInAndZeroBias) {
   EXPECT_EQ(layer.weight().shape(), (Shape{out, in}));
 }
 
+TINYTORCH_TEST_FORMULA(Linear, SameSeedGivesSameWeights, "the same generator seed draws the same initial W");
 TEST(Linear, SameSeedGivesSameWeights) {
   Generator first(5), second(5);
   EXPECT_EQ(Linear(6, 4, true, first).weight().to_vector(), Linear(6, 4, true, second).weight().to_vector());
 }
 
+TINYTORCH_TEST_FORMULA(Linear, GradientsReachWeightAndBias,
+                       "L = sum_{b,n} y[b, n]: dL/dW[n, k] = sum_b x[b, k] = [1-1, 2+0, 3+2] = [0, 2, 5] for "
+                       "each n; dL/dbias[n] = B = 2");
 TEST(Linear, GradientsReachWeightAndBias) {
   // L = Σ_b,n y[b,n] with y = x Wᵀ + b:  dL/dW[n,k] = Σ_b x[b,k],  dL/db[n] = B
   Linear layer(Tensor::from_values({1, 2, 3, 4, 5, 6}, {2, 3}), Tensor::zeros({2}));
@@ -115,6 +140,10 @@ TEST(Linear, GradientsReachWeightAndBias) {
   EXPECT_EQ(layer.bias().grad().to_vector(), (std::vector<float>{2, 2}));
 }
 
+TINYTORCH_TEST_FORMULA(Linear, ConstructorsRejectBadArguments,
+                       "in_features, out_features >= 1, else ValueError; "
+                       "W must be 2-D float32 and bias (N) or undefined, else ShapeError; "
+                       "an undefined bias means has_bias() = false");
 TEST(Linear, ConstructorsRejectBadArguments) {
   EXPECT_THROW(Linear(0, 3), ValueError);
   EXPECT_THROW(Linear(3, -1), ValueError);
@@ -126,6 +155,9 @@ TEST(Linear, ConstructorsRejectBadArguments) {
   EXPECT_FALSE(no_bias.bias().defined());
 }
 
+TINYTORCH_TEST_FORMULA(Linear, CloneIsADeepCopyWithTheSameValuesAndSettings,
+                       "clone(): same W and bias values, same mode, requires_grad on, "
+                       "fresh storage (writing the copy leaves the original unchanged)");
 TEST(Linear, CloneIsADeepCopyWithTheSameValuesAndSettings) {
   Linear original(4, 3);
   original.eval();

@@ -5,6 +5,7 @@
 
 #include <type_traits>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/dropout.hpp"
 #include "tinytorch/core/linear.hpp"
@@ -37,6 +38,14 @@ std::vector<std::string> names_of(const NamedParameters& named) {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(Module, "the Module tree: parameters, their names, train/eval mode and copies",
+                  "parameters() = own parameters, then each child's, depth-first, "
+                  "named child_name + '.' + name (0.weight, 0.bias, ...) as PyTorch's state_dict; "
+                  "num_parameters() = sum of numel");
+
+TINYTORCH_TEST_FORMULA(Module, IsNonCopyableButMovable,
+                       "a Module cannot be copied (a copy would share or duplicate parameters) but can be moved: "
+                       "the moved-to module has the same weights and settings");
 TEST(Module, IsNonCopyableButMovable) {
   static_assert(!std::is_copy_constructible_v<Linear>, "a copy would silently share or duplicate parameters");
   static_assert(!std::is_copy_assignable_v<Sequential>);
@@ -49,11 +58,17 @@ TEST(Module, IsNonCopyableButMovable) {
   EXPECT_EQ(moved.in_features(), 4);
 }
 
+TINYTORCH_TEST_FORMULA(Module, OwnParametersComeBeforeChildrenWithDottedNames,
+                       "own parameters first, then each child's with the child's name as prefix: scale, "
+                       "inner.weight, inner.bias");
 TEST(Module, OwnParametersComeBeforeChildrenWithDottedNames) {
   Probe probe;
   EXPECT_EQ(names_of(probe.named_parameters()), (std::vector<std::string>{"scale", "inner.weight", "inner.bias"}));
 }
 
+TINYTORCH_TEST_FORMULA(Module, NestedSequentialNamesFollowPyTorchStateDict,
+                       "name = the path of child names joined by dots: "
+                       "Sequential(Linear, Sequential(ReLU, Linear)) -> 0.weight, 0.bias, 1.1.weight, 1.1.bias");
 TEST(Module, NestedSequentialNamesFollowPyTorchStateDict) {
   // nn.Sequential(nn.Linear(4,3), nn.Sequential(nn.ReLU(), nn.Linear(3,2))).state_dict() keys:
   // 0.weight, 0.bias, 1.1.weight, 1.1.bias
@@ -62,6 +77,9 @@ TEST(Module, NestedSequentialNamesFollowPyTorchStateDict) {
             (std::vector<std::string>{"0.weight", "0.bias", "1.1.weight", "1.1.bias"}));
 }
 
+TINYTORCH_TEST_FORMULA(Module, ParametersShareStorageAndGradientWithTheModule,
+                       "a parameters() handle shares storage and grad with the layer: a write through it changes "
+                       "the layer; d(sum(x W^T))/dW[n, k] = x[k], so grad = [1,2,3,1,2,3]");
 TEST(Module, ParametersShareStorageAndGradientWithTheModule) {
   Linear layer(3, 2);
   std::vector<Tensor> params = layer.parameters();
@@ -75,6 +93,9 @@ TEST(Module, ParametersShareStorageAndGradientWithTheModule) {
   EXPECT_EQ(params[0].grad().to_vector(), (std::vector<float>{1, 2, 3, 1, 2, 3}));
 }
 
+TINYTORCH_TEST_FORMULA(Module, NumParametersIsInTimesOutPlusOutPerLinear,
+                       "Linear(in, out) has in * out + out parameters: (784*256 + 256) + (256*128 + 128) + "
+                       "(128*10 + 10) = 235146; Linear(5, 7, bias = false) has 5 * 7 = 35");
 TEST(Module, NumParametersIsInTimesOutPlusOutPerLinear) {
   Sequential model(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10));
   // (784·256 + 256) + (256·128 + 128) + (128·10 + 10) = 200,960 + 32,896 + 1,290
@@ -82,6 +103,9 @@ TEST(Module, NumParametersIsInTimesOutPlusOutPerLinear) {
   EXPECT_EQ(Linear(5, 7, /*bias=*/false).num_parameters(), 35);
 }
 
+TINYTORCH_TEST_FORMULA(Module, TrainAndEvalReachEveryDescendant,
+                       "modules start in training mode; train() and eval() set the mode of the module and of all "
+                       "its descendants");
 TEST(Module, TrainAndEvalReachEveryDescendant) {
   Sequential model(Linear(2, 2), Sequential(Dropout(0.5f), ReLU()));
   EXPECT_TRUE(model.is_training());  // modules start in training mode, as in PyTorch
@@ -95,6 +119,8 @@ TEST(Module, TrainAndEvalReachEveryDescendant) {
   EXPECT_TRUE(inner->at(0)->is_training());
 }
 
+TINYTORCH_TEST_FORMULA(Module, ZeroGradZeroesEveryParameterGradient,
+                       "zero_grad(): grad := 0 for every parameter (kept allocated, not reset to undefined)");
 TEST(Module, ZeroGradZeroesEveryParameterGradient) {
   Sequential model(Linear(3, 4), ReLU(), Linear(4, 2));
   sum(model(Tensor::ones({2, 3}))).backward();
@@ -105,6 +131,9 @@ TEST(Module, ZeroGradZeroesEveryParameterGradient) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Module, SummaryPrintsTheTreeAndTheParameterCount,
+                       "Sequential( then one line (i): Name(settings) per child, then ), "
+                       "then Parameters: N with N = 4*3 + 3 + 3*2 = 21 (thousands separated: 200,960)");
 TEST(Module, SummaryPrintsTheTreeAndTheParameterCount) {
   Sequential model(Linear(4, 3), ReLU(), Dropout(0.25f), Linear(3, 2, false));
   EXPECT_EQ(model.summary(),
@@ -118,6 +147,9 @@ TEST(Module, SummaryPrintsTheTreeAndTheParameterCount) {
   EXPECT_NE(Sequential(Linear(784, 256)).summary().find("Parameters: 200,960"), std::string::npos);
 }
 
+TINYTORCH_TEST_FORMULA(Module, RegistrationRejectsDuplicatesDotsAndNull,
+                       "a name is non-empty, has no dot and is unique within its module, "
+                       "and a child is not null; else ValueError");
 TEST(Module, RegistrationRejectsDuplicatesDotsAndNull) {
   Probe probe;
   EXPECT_THROW(probe.add_parameter("scale"), ValueError);
@@ -127,6 +159,10 @@ TEST(Module, RegistrationRejectsDuplicatesDotsAndNull) {
   EXPECT_THROW(probe.add_child("other", nullptr), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(Module, BuffersAreNamedLikeParametersButNeverRequireGradient,
+                       "buffers get the same dotted names and order as parameters (step, q.codes), "
+                       "keep their dtype, never require a gradient and are not in parameters(); "
+                       "a name taken by a parameter or buffer, or an undefined tensor, throws ValueError");
 TEST(Module, BuffersAreNamedLikeParametersButNeverRequireGradient) {
   auto inner = std::make_shared<Probe>();
   inner->add_buffer("codes", Tensor::zeros({2, 3}, DType::Int8));

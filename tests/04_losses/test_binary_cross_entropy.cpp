@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "concepts.hpp"
 #include "tinytorch/core/losses.hpp"
 
 using namespace tinytorch;
@@ -11,6 +12,13 @@ namespace {
 constexpr double kLossTolerance = 1e-6;
 }
 
+TINYTORCH_CONCEPT(BinaryCrossEntropy, "binary cross-entropy of probabilities against 0/1 (or soft) targets",
+                  "L = -(1/N) sum_i [t_i log p_i + (1 - t_i) log(1 - p_i)], p_i clamped to [eps, 1 - eps], "
+                  "eps = 1e-7");
+
+TINYTORCH_TEST_FORMULA(BinaryCrossEntropy, MatchesHandComputedValue,
+                       "-(1/3) [log 0.8 + log(1 - 0.3) + (0.5 log 0.5 + 0.5 log 0.5)] = -(1/3) "
+                       "[-0.22314355 - 0.35667494 - 0.69314718] = 0.42432189 (+- 1e-6)");
 TEST(BinaryCrossEntropy, MatchesHandComputedValue) {
   // -(1/3) [log 0.8 + log(1 - 0.3) + (0.5 log 0.5 + 0.5 log 0.5)]
   //   = -(1/3) [-0.22314355 - 0.35667494 - 0.69314718] = 0.42432189
@@ -19,6 +27,9 @@ TEST(BinaryCrossEntropy, MatchesHandComputedValue) {
   EXPECT_NEAR(ops::binary_cross_entropy(p, t).item(), 0.42432189, kLossTolerance);
 }
 
+TINYTORCH_TEST_FORMULA(BinaryCrossEntropy, ClampsCertainPredictions,
+                       "p = clamp(p, 1e-7, 1 - 1e-7): p = 0 with t = 1, or p = 1 with t = 0, "
+                       "costs -log(1e-7) = 16.118 (not inf); p = 1 with t = 1 costs -log(1 - 1e-7) = 1e-7");
 TEST(BinaryCrossEntropy, ClampsCertainPredictions) {
   // p = 0 for a positive: clamped to ε, loss = -log(1e-7) = 16.118096 (not inf).
   EXPECT_NEAR(ops::binary_cross_entropy(Tensor::from_values({0}), Tensor::from_values({1})).item(),
@@ -30,6 +41,9 @@ TEST(BinaryCrossEntropy, ClampsCertainPredictions) {
   EXPECT_NEAR(ops::binary_cross_entropy(Tensor::from_values({1}), Tensor::from_values({1})).item(), 1e-7, 1e-9);
 }
 
+TINYTORCH_TEST_FORMULA(BinaryCrossEntropy, RejectsValuesThatAreNotProbabilities,
+                       "every p_i must lie in [0, 1]: 1.5 or NaN throws ValueError naming probs[i]; "
+                       "probs and targets of different shapes throw ShapeError");
 TEST(BinaryCrossEntropy, RejectsValuesThatAreNotProbabilities) {
   try {
     ops::binary_cross_entropy(Tensor::from_values({0.5f, 1.5f}), Tensor::from_values({1, 0}));
@@ -41,6 +55,9 @@ TEST(BinaryCrossEntropy, RejectsValuesThatAreNotProbabilities) {
   EXPECT_THROW(ops::binary_cross_entropy(Tensor::zeros({3}), Tensor::zeros({1, 3})), ShapeError);
 }
 
+TINYTORCH_TEST_FORMULA(BinaryCrossEntropy, DifferentiableVersionAndStructGiveTheSameValue,
+                       "binary_cross_entropy(p, t) = BinaryCrossEntropyLoss{}(p, t) = "
+                       "ops::binary_cross_entropy(p, t), exactly");
 TEST(BinaryCrossEntropy, DifferentiableVersionAndStructGiveTheSameValue) {
   Tensor p = Tensor::from_values({0.9f, 0.2f, 0.6f, 0.4f}, {2, 2});
   Tensor t = Tensor::from_values({1, 0, 0, 1}, {2, 2});

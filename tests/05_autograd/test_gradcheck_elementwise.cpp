@@ -2,6 +2,7 @@
 // differences (gradcheck.hpp), on odd shapes and with broadcasting.
 #include <gtest/gtest.h>
 
+#include "concepts.hpp"
 #include "gradcheck_util.hpp"
 
 using namespace tinytorch;
@@ -33,6 +34,14 @@ const ShapePair kShapePairs[] = {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(GradcheckElementwise, "element-wise gradients against finite differences, with broadcasting",
+                  "backward's dF/dx_j vs the central difference (F(x_j+) - F(x_j-)) / (x_j+ - x_j-), "
+                  "x_j+- = x_j +- h max(1, |x_j|), F = sum_k r_k f(x)_k; "
+                  "max_j |analytic - numeric| / max|gradient| < 1e-3 for every input");
+
+TINYTORCH_TEST_FORMULA(GradcheckElementwise, BinaryOpsWithBroadcasting,
+                       "d(a+b) = (g, g), d(a-b) = (g, -g), d(a*b) = (g b, g a), d(a/b) = (g / b, -g a / b^2), "
+                       "each summed back to its input's shape (sum_to_shape); relative error < 1e-3");
 TEST(GradcheckElementwise, BinaryOpsWithBroadcasting) {
   for (const BinaryCase& op : kBinaryOps) {
     for (const ShapePair& shapes : kShapePairs) {
@@ -45,6 +54,9 @@ TEST(GradcheckElementwise, BinaryOpsWithBroadcasting) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(GradcheckElementwise, OnlyOneSideRequiresGrad,
+                       "the constant side gets no gradient; the other side's d(a*b)/da = g b, "
+                       "d(a/b)/db = -g a / b^2 still match finite differences (< 1e-3)");
 TEST(GradcheckElementwise, OnlyOneSideRequiresGrad) {
   // The constant side gets no gradient; the other must still be right.
   Tensor a = leaf({3, 1}, -1, 1, 13);
@@ -54,6 +66,9 @@ TEST(GradcheckElementwise, OnlyOneSideRequiresGrad) {
                          {b.clone(), leaf({3, 1}, 0.5f, 1.5f, 14)});
 }
 
+TINYTORCH_TEST_FORMULA(GradcheckElementwise, ScalarForms,
+                       "d(a + s) = d(a - s) = g, d(a * s) = d(s * a) = s g, d(a / s) = g / s, "
+                       "d(-a) = -g (relative error < 1e-3)");
 TEST(GradcheckElementwise, ScalarForms) {
   Tensor a = leaf({5, 3}, -1, 1, 21);
   expect_gradients_match("a + 2.5", [](const std::vector<Tensor>& in) { return in[0] + 2.5f; }, {a});
@@ -64,6 +79,9 @@ TEST(GradcheckElementwise, ScalarForms) {
   expect_gradients_match("-a", [](const std::vector<Tensor>& in) { return -in[0]; }, {a});
 }
 
+TINYTORCH_TEST_FORMULA(GradcheckElementwise, UnaryMath,
+                       "d e^a = g e^a, d log a = g / a, d sqrt(a) = g / (2 sqrt(a)), "
+                       "d a^p = g p a^(p-1) for p in {2, 3, 0.5, -1.5} (relative error < 1e-3)");
 TEST(GradcheckElementwise, UnaryMath) {
   expect_gradients_match("exp", [](const std::vector<Tensor>& in) { return exp(in[0]); }, {leaf({4, 7}, -2, 1, 31)});
   expect_gradients_match("log", [](const std::vector<Tensor>& in) { return log(in[0]); },
@@ -77,6 +95,9 @@ TEST(GradcheckElementwise, UnaryMath) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(GradcheckElementwise, CompositeExpression,
+                       "f(a, b) = exp(a b) / (1 + b^2) - a: the chain rule through several nodes, "
+                       "a used twice (its two contributions add); relative error < 1e-3");
 TEST(GradcheckElementwise, CompositeExpression) {
   // f(a, b) = exp(a * b) / (1 + b²) - a: several nodes, a used twice.
   expect_gradients_match("exp(a*b)/(1+b^2) - a",

@@ -2,6 +2,7 @@
 // wrong one — otherwise every other gradcheck test could never fail.
 #include <gtest/gtest.h>
 
+#include "concepts.hpp"
 #include "gradcheck_util.hpp"
 
 using namespace tinytorch;
@@ -36,17 +37,28 @@ GradcheckFunction square_with(Mistake mistake) {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(Gradcheck, "the gradient checker itself: passes a right backward, fails a wrong one",
+                  "error = max_j |analytic_j - numeric_j| / max(max_j |analytic_j|, max_j |numeric_j|), "
+                  "with F = sum_k r_k f(x)_k, r_k random in [-1, 1]");
+
+TINYTORCH_TEST_FORMULA(Gradcheck, PassesACorrectBackward, "d(x^2)/dx = 2x: the checker's error < 1e-3");
 TEST(Gradcheck, PassesACorrectBackward) {
   const GradcheckResult r = gradcheck(square_with(Mistake::None), {grad_test::leaf({3, 5}, -1, 1, 1)});
   EXPECT_LT(r.worst(), kGradTolerance);
 }
 
+TINYTORCH_TEST_FORMULA(Gradcheck, CatchesAFivePercentError,
+                       "analytic 2.1x vs numeric 2x: error = 0.1 max|x| / (2.1 max|x|) = 0.1 / 2.1 = 0.048 "
+                       "(+- 1e-3)");
 TEST(Gradcheck, CatchesAFivePercentError) {
   // analytic = 2.1x vs numeric = 2x: error (4) = 0.1|x|max / 2.1|x|max ≈ 0.048.
   const GradcheckResult r = gradcheck(square_with(Mistake::WrongFactor), {grad_test::leaf({3, 5}, -1, 1, 1)});
   EXPECT_NEAR(r.worst(), 0.1 / 2.1, 1e-3);
 }
 
+TINYTORCH_TEST_FORMULA(Gradcheck, CatchesABackwardThatIgnoresItsIncomingGradient,
+                       "a backward returning 2x instead of g * 2x (with g = r random in [-1, 1]) is off by a "
+                       "factor (1 - r): error > 0.1");
 TEST(Gradcheck, CatchesABackwardThatIgnoresItsIncomingGradient) {
   // The checker weights outputs by random r in [-1, 1]; a backward returning
   // 2x instead of g * 2x is off by the factor (1 - r).
@@ -54,6 +66,9 @@ TEST(Gradcheck, CatchesABackwardThatIgnoresItsIncomingGradient) {
   EXPECT_GT(r.worst(), 0.1);
 }
 
+TINYTORCH_TEST_FORMULA(Gradcheck, SkipsInputsThatDoNotRequireGrad,
+                       "an input without requires_grad is not perturbed and reports error 0; "
+                       "no input requiring grad throws ValueError");
 TEST(Gradcheck, SkipsInputsThatDoNotRequireGrad) {
   Tensor constant = Tensor::full({3, 5}, 2.0f);  // no requires_grad: not perturbed, error reported as 0
   const GradcheckResult r = gradcheck([](const std::vector<Tensor>& in) { return in[0] * in[1]; },

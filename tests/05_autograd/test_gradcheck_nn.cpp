@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "concepts.hpp"
 #include "gradcheck_util.hpp"
 #include "tinytorch/core/activations.hpp"
 #include "tinytorch/core/linear.hpp"
@@ -15,6 +16,14 @@ using tinytorch::grad_test::kLossStep;
 using tinytorch::grad_test::leaf;
 using tinytorch::grad_test::leaf_away_from_zero;
 
+TINYTORCH_CONCEPT(GradcheckActivations, "activation gradients against finite differences",
+                  "backward's dF/dx_j vs the central difference (F(x_j+) - F(x_j-)) / (x_j+ - x_j-), "
+                  "x_j+- = x_j +- h max(1, |x_j|), F = sum_k r_k f(x)_k; "
+                  "max_j |analytic - numeric| / max|gradient| < 1e-3 for every input");
+
+TINYTORCH_TEST_FORMULA(GradcheckActivations, ElementWise,
+                       "relu' = [x > 0] (inputs kept away from 0), sigmoid' = s(1 - s), tanh' = 1 - tanh^2, "
+                       "gelu' = Phi(x) + x phi(x); relative error < 1e-3");
 TEST(GradcheckActivations, ElementWise) {
   expect_gradients_match("relu (inputs away from the kink)", [](const std::vector<Tensor>& in) { return relu(in[0]); },
                          {leaf_away_from_zero({5, 13}, 81)});
@@ -26,6 +35,10 @@ TEST(GradcheckActivations, ElementWise) {
                          {leaf({5, 13}, -3, 3, 84)});
 }
 
+TINYTORCH_TEST_FORMULA(GradcheckActivations, SoftmaxAndLogSoftmaxAlongEachAxis,
+                       "softmax: dx_j = y_j (g_j - sum_i g_i y_i); "
+                       "log_softmax: dx_j = g_j - softmax_j sum_i g_i; "
+                       "along axes -1, 0 and 1 (relative error < 1e-3)");
 TEST(GradcheckActivations, SoftmaxAndLogSoftmaxAlongEachAxis) {
   Tensor x = leaf({4, 7, 3}, -2, 2, 85);
   for (int64_t axis : {-1, 0, 1}) {
@@ -36,12 +49,23 @@ TEST(GradcheckActivations, SoftmaxAndLogSoftmaxAlongEachAxis) {
   }
 }
 
+TINYTORCH_CONCEPT(GradcheckLosses, "loss gradients against finite differences (step h = 1e-2 for mean losses)",
+                  "backward's dF/dx_j vs the central difference (F(x_j+) - F(x_j-)) / (x_j+ - x_j-), "
+                  "x_j+- = x_j +- h max(1, |x_j|), F = sum_k r_k f(x)_k; "
+                  "max_j |analytic - numeric| / max|gradient| < 1e-3 for every input");
+
+TINYTORCH_TEST_FORMULA(GradcheckLosses, MeanSquaredErrorBothInputs,
+                       "L = (1/N) sum (p - t)^2: dp = 2 (p - t) / N, "
+                       "dt = -2 (p - t) / N (h = 1e-2, relative error < 1e-3)");
 TEST(GradcheckLosses, MeanSquaredErrorBothInputs) {
   expect_gradients_match("mse_loss (pred and target)",
                          [](const std::vector<Tensor>& in) { return mse_loss(in[0], in[1]); },
                          {leaf({17, 3}, -1, 1, 91), leaf({17, 3}, -1, 1, 92)}, kLossStep);
 }
 
+TINYTORCH_TEST_FORMULA(GradcheckLosses, CrossEntropyOnOddShapes,
+                       "dz = (softmax(z) - onehot(y)) / B for (B, C) in (1,1), (1,10), (7,3), "
+                       "(17,10) (h = 1e-2, relative error < 1e-3)");
 TEST(GradcheckLosses, CrossEntropyOnOddShapes) {
   for (const auto& [batch, classes] : {std::pair<int64_t, int64_t>{1, 1}, {1, 10}, {7, 3}, {17, 10}}) {
     std::vector<int32_t> labels;
@@ -52,6 +76,9 @@ TEST(GradcheckLosses, CrossEntropyOnOddShapes) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(GradcheckLosses, BinaryCrossEntropyBothInputs,
+                       "dp = (p - t) / (p (1 - p)) / N, dt = (log(1 - p) - log p) / N, "
+                       "p in [0.1, 0.9] inside the clamp (h = 1e-3, relative error < 1e-3)");
 TEST(GradcheckLosses, BinaryCrossEntropyBothInputs) {
   // probs in [0.1, 0.9]: inside the clamp, where the formula is smooth. The
   // default step, not kLossStep: log p curves sharply near 0 (d³/dp³ log p =
@@ -61,6 +88,15 @@ TEST(GradcheckLosses, BinaryCrossEntropyBothInputs) {
                          {leaf({5, 3}, 0.1f, 0.9f, 94), leaf({5, 3}, 0, 1, 95)});
 }
 
+TINYTORCH_CONCEPT(GradcheckLinear, "linear-layer gradients against finite differences",
+                  "backward's dF/dx_j vs the central difference (F(x_j+) - F(x_j-)) / (x_j+ - x_j-), "
+                  "x_j+- = x_j +- h max(1, |x_j|), F = sum_k r_k f(x)_k; "
+                  "max_j |analytic - numeric| / max|gradient| < 1e-3 for every input");
+
+TINYTORCH_TEST_FORMULA(GradcheckLinear, WithAndWithoutBiasOnOddShapes,
+                       "y = x W^T + b: dx = g W, dW = g^T x, db = sum over rows of g; "
+                       "with bias, without, and with x constant, for (B, in, out) in (1,1,1), (3,17,5), "
+                       "(65,3,2), (4,63,10) (relative error < 1e-3)");
 TEST(GradcheckLinear, WithAndWithoutBiasOnOddShapes) {
   // (B, in, out)
   const int64_t shapes[][3] = {{1, 1, 1}, {3, 17, 5}, {65, 3, 2}, {4, 63, 10}};
@@ -77,6 +113,10 @@ TEST(GradcheckLinear, WithAndWithoutBiasOnOddShapes) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(GradcheckLinear, TwoLayerPerceptronWithCrossEntropy,
+                       "L = cross_entropy(linear(relu(linear(x, W1, b1)), W2, b2), y): the chain rule through "
+                       "the whole MLP, every pre-activation farther than h from relu's kink "
+                       "(h = 1e-2, relative error < 1e-3)");
 TEST(GradcheckLinear, TwoLayerPerceptronWithCrossEntropy) {
   // The milestone's model in miniature: linear -> relu -> linear -> cross_entropy.
   Tensor x = leaf({5, 6}, -1, 1, 110).detach();  // the data: no gradient

@@ -1,12 +1,22 @@
 // Gradients of reductions, views and matmul agree with finite differences.
 #include <gtest/gtest.h>
 
+#include "concepts.hpp"
 #include "gradcheck_util.hpp"
 
 using namespace tinytorch;
 using tinytorch::grad_test::expect_gradients_match;
 using tinytorch::grad_test::leaf;
 
+TINYTORCH_CONCEPT(GradcheckReductions, "gradients of reductions, views and matmul against finite differences",
+                  "backward's dF/dx_j vs the central difference (F(x_j+) - F(x_j-)) / (x_j+ - x_j-), "
+                  "x_j+- = x_j +- h max(1, |x_j|), F = sum_k r_k f(x)_k; "
+                  "max_j |analytic - numeric| / max|gradient| < 1e-3 for every input");
+
+TINYTORCH_TEST_FORMULA(GradcheckReductions, SumAndMeanOverEveryAxis,
+                       "sum: da = g copied along the reduced axis; mean: da = g / n copied; "
+                       "over axes 0, 1, 2, -1, with and without keepdim, "
+                       "and over all elements (relative error < 1e-3)");
 TEST(GradcheckReductions, SumAndMeanOverEveryAxis) {
   Tensor a = leaf({3, 5, 4}, -1, 1, 51);
   for (int64_t axis : {0, 1, 2, -1}) {
@@ -22,6 +32,10 @@ TEST(GradcheckReductions, SumAndMeanOverEveryAxis) {
   expect_gradients_match("mean all", [](const std::vector<Tensor>& in) { return mean(in[0]); }, {a});
 }
 
+TINYTORCH_TEST_FORMULA(GradcheckReductions, MaxOverAxisRoutesToTheArgmax,
+                       "max: da = g at the argmax of each line, "
+                       "0 elsewhere (distinct values 0.1 apart, so h = 1e-3 never changes the argmax); "
+                       "relative error < 1e-3");
 TEST(GradcheckReductions, MaxOverAxisRoutesToTheArgmax) {
   // Distinct values 0.1 apart (a permutation), so a step of h = 1e-3 never changes the argmax.
   Generator generator(52);
@@ -37,6 +51,9 @@ TEST(GradcheckReductions, MaxOverAxisRoutesToTheArgmax) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(GradcheckReductions, ReshapeAndTranspose,
+                       "reshape: da = reshape(g, a.shape); transpose: da = transpose(g) with the same two axes; "
+                       "matmul(transpose(a), b) sends g back through the view (relative error < 1e-3)");
 TEST(GradcheckReductions, ReshapeAndTranspose) {
   Tensor a = leaf({3, 4, 5}, -1, 1, 53);
   expect_gradients_match("reshape (3,4,5)->(12,5)",
@@ -51,6 +68,9 @@ TEST(GradcheckReductions, ReshapeAndTranspose) {
                          {leaf({4, 3}, -1, 1, 54), leaf({4, 2}, -1, 1, 55)});
 }
 
+TINYTORCH_TEST_FORMULA(GradcheckReductions, MatmulOnOddShapes,
+                       "C = A @ B: dA = g B^T, dB = A^T g for (M, K, N) in (1,1,1), (1,17,3), (3,17,5), (7,1,9), "
+                       "(65,3,2), (5,63,4) (relative error < 1e-3)");
 TEST(GradcheckReductions, MatmulOnOddShapes) {
   // (M, K, N): GEMV, a 1x1x1, K not a multiple of any unroll, partial tiles.
   const int64_t shapes[][3] = {{1, 1, 1}, {1, 17, 3}, {3, 17, 5}, {7, 1, 9}, {65, 3, 2}, {5, 63, 4}};

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activations.hpp"
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/linear.hpp"
@@ -10,6 +11,14 @@
 
 using namespace tinytorch;
 
+TINYTORCH_CONCEPT(AutogradGraph, "the autograd graph: what is recorded and how backward() walks it",
+                  "an operation records a node (grad_fn) only when an input requires grad and grad mode is on; "
+                  "backward() visits nodes in topological order, adds dL/dx over every use of x, "
+                  "and leaves accumulate into grad");
+
+TINYTORCH_TEST_FORMULA(AutogradGraph, LeavesDoNotRequireGradUntilAsked,
+                       "a new tensor has requires_grad = false, so x * 2 records no node; "
+                       "after set_requires_grad() x is a leaf with an undefined grad until backward()");
 TEST(AutogradGraph, LeavesDoNotRequireGradUntilAsked) {
   Tensor x = Tensor::ones({2, 3});
   EXPECT_FALSE(x.requires_grad());
@@ -21,6 +30,10 @@ TEST(AutogradGraph, LeavesDoNotRequireGradUntilAsked) {
   EXPECT_FALSE(x.grad().defined());  // no backward yet
 }
 
+TINYTORCH_TEST_FORMULA(AutogradGraph, OperationsRecordANamedNode,
+                       "y = op(inputs) with an input requiring grad gets grad_fn(y) named after op "
+                       "(MatMulBackward, ReluBackward, SumAllBackward, CrossEntropyBackward, ReshapeBackward); "
+                       "needs_grad(i) is true only for those inputs");
 TEST(AutogradGraph, OperationsRecordANamedNode) {
   Tensor a = Tensor::ones({2, 2}).set_requires_grad();
   Tensor c = Tensor::ones({2, 2});  // a constant
@@ -38,6 +51,10 @@ TEST(AutogradGraph, OperationsRecordANamedNode) {
   EXPECT_STREQ(grad_fn(y.reshape({4}))->name(), "ReshapeBackward");  // the Tensor method records too
 }
 
+TINYTORCH_TEST_FORMULA(AutogradGraph, SetRequiresGradOnlyOnFloatLeaves,
+                       "set_requires_grad() on an int32 tensor throws DTypeError naming int32; "
+                       "turning it off on a non-leaf throws ValueError naming its node (MulScalarBackward); "
+                       "on an undefined tensor ValueError");
 TEST(AutogradGraph, SetRequiresGradOnlyOnFloatLeaves) {
   Tensor labels = Tensor::from_int32({1, 2}, {2});
   try {
@@ -57,6 +74,10 @@ TEST(AutogradGraph, SetRequiresGradOnlyOnFloatLeaves) {
   EXPECT_THROW(Tensor().set_requires_grad(), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(AutogradGraph, NoGradGuardRecordsNothingAndRestoresTheMode,
+                       "while a NoGradGuard lives: is_grad_enabled() = false, no node is recorded, "
+                       "the forward still runs; its end restores the previous mode "
+                       "(nested guards restore off, not on)");
 TEST(AutogradGraph, NoGradGuardRecordsNothingAndRestoresTheMode) {
   Tensor x = Tensor::ones({3}).set_requires_grad();
   EXPECT_TRUE(is_grad_enabled());
@@ -76,6 +97,10 @@ TEST(AutogradGraph, NoGradGuardRecordsNothingAndRestoresTheMode) {
   EXPECT_TRUE((x * 2.0f).requires_grad());
 }
 
+TINYTORCH_TEST_FORMULA(AutogradGraph, BackwardOnNonScalarIsAShapeError,
+                       "backward() needs a one-element loss (any rank), "
+                       "else ShapeError naming the shape and scalar; "
+                       "a loss that requires no grad throws ValueError; d(5 x)/dx = 5");
 TEST(AutogradGraph, BackwardOnNonScalarIsAShapeError) {
   Tensor x = Tensor::ones({4, 3}).set_requires_grad();
   try {
@@ -93,6 +118,10 @@ TEST(AutogradGraph, BackwardOnNonScalarIsAShapeError) {
   EXPECT_EQ(one.grad().to_vector(), std::vector<float>{5});
 }
 
+TINYTORCH_TEST_FORMULA(AutogradGraph, GradientsNobodyNeedsAreNotComputed,
+                       "a node returns an undefined gradient for every input with needs_grad(i) = false "
+                       "(linear's dx for the images, matmul's and mul's constant side); "
+                       "such an input's grad stays undefined");
 TEST(AutogradGraph, GradientsNobodyNeedsAreNotComputed) {
   // The first layer's input (the images) never needs a gradient; its node must
   // not compute one. Ask the node directly what its backward returns.
@@ -114,6 +143,9 @@ TEST(AutogradGraph, GradientsNobodyNeedsAreNotComputed) {
   EXPECT_FALSE(x.grad().defined());
 }
 
+TINYTORCH_TEST_FORMULA(AutogradGraph, GradientsAccumulateOverBackwardCalls,
+                       "leaves accumulate: grad += dL/dx on each backward: sum(3x) twice -> 3 + 3 = 6, "
+                       "then sum(x^2) adds 2x = (2, 4) -> (8, 10); zero_grad() sets grad = 0");
 TEST(AutogradGraph, GradientsAccumulateOverBackwardCalls) {
   // y = sum(3x): dy/dx = 3 per element.
   Tensor x = Tensor::from_values({1, 2}).set_requires_grad();
@@ -130,6 +162,8 @@ TEST(AutogradGraph, GradientsAccumulateOverBackwardCalls) {
   EXPECT_EQ(x.grad().to_vector(), (std::vector<float>{3, 3}));
 }
 
+TINYTORCH_TEST_FORMULA(AutogradGraph, ATensorUsedTwiceReceivesTheSumOfBothGradients,
+                       "a = 2x, b = 3x, y = sum(a b) = sum(6x^2): dy/dx = 2b + 3a = 6x + 6x = 12x = (12, -24, 6)");
 TEST(AutogradGraph, ATensorUsedTwiceReceivesTheSumOfBothGradients) {
   // Diamond: a = 2x, b = 3x, y = Σ a·b = Σ 6x²  =>  dy/dx = 12x
   Tensor x = Tensor::from_values({1, -2, 0.5f}).set_requires_grad();
@@ -138,6 +172,9 @@ TEST(AutogradGraph, ATensorUsedTwiceReceivesTheSumOfBothGradients) {
   EXPECT_EQ(x.grad().to_vector(), (std::vector<float>{12, -24, 6}));
 }
 
+TINYTORCH_TEST_FORMULA(AutogradGraph, LeafGradientsNeverShareMemory,
+                       "d(a + b)/da and d(a + b)/db are equal numbers (1, 1, 1) but separate storage: writing "
+                       "a.grad leaves b.grad unchanged");
 TEST(AutogradGraph, LeafGradientsNeverShareMemory) {
   // d(a+b)/da and d(a+b)/db are the same numbers; they must be separate tensors,
   // or an optimizer updating one in place would change the other.
@@ -149,6 +186,9 @@ TEST(AutogradGraph, LeafGradientsNeverShareMemory) {
   EXPECT_EQ(b.grad().to_vector(), (std::vector<float>{1, 1, 1}));
 }
 
+TINYTORCH_TEST_FORMULA(AutogradGraph, DetachCutsTheGraph,
+                       "detach(): same values (2x = (4, 6)), no grad_fn, a leaf; "
+                       "y = sum(x * stop(2x)) gives dy/dx = 2x = (4, 6)");
 TEST(AutogradGraph, DetachCutsTheGraph) {
   Tensor x = Tensor::from_values({2, 3}).set_requires_grad();
   Tensor frozen = (x * 2.0f).detach();
@@ -160,6 +200,10 @@ TEST(AutogradGraph, DetachCutsTheGraph) {
   EXPECT_EQ(x.grad().to_vector(), (std::vector<float>{4, 6}));
 }
 
+TINYTORCH_TEST_FORMULA(AutogradGraph, WrongGradientShapeFromANodeIsReportedByName,
+                       "a node's gradient for an input must have that input's shape, "
+                       "else ShapeError naming the node (BrokenBackward), "
+                       "the wrong shape (5,) and the expected (2, 3)");
 TEST(AutogradGraph, WrongGradientShapeFromANodeIsReportedByName) {
   struct BrokenBackward : Node {
     const char* name() const override { return "BrokenBackward"; }
@@ -179,6 +223,9 @@ TEST(AutogradGraph, WrongGradientShapeFromANodeIsReportedByName) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(AutogradGraph, VeryDeepGraphNeedsNoRecursion,
+                       "y = x + 1 + 1 + ... (100000 nodes) = 100000 and dy/dx = 1, "
+                       "with no stack overflow in backward() or in freeing the chain (iteration, not recursion)");
 TEST(AutogradGraph, VeryDeepGraphNeedsNoRecursion) {
   // 100000 chained nodes: a recursive topological sort or a recursive graph
   // destructor would overflow the stack.

@@ -2,6 +2,7 @@
 // a loss without calling backward releases everything it recorded.
 #include <gtest/gtest.h>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activations.hpp"
 #include "tinytorch/core/autograd.hpp"
 #include "tinytorch/core/linear.hpp"
@@ -28,6 +29,13 @@ struct TinyMlp {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(AutogradMemory, "the graph is freed when the loss goes away",
+                  "memory_stats().current_bytes after a step = before it: a node holds detached copies of what "
+                  "it saved and never its own output, so output -> node -> output cycles cannot form");
+
+TINYTORCH_TEST_FORMULA(AutogradMemory, ThousandTrainingStepsDoNotGrowMemory,
+                       "current_bytes after 1000 more zero_grad/forward/backward steps = current_bytes after the "
+                       "first step (which allocated the gradients)");
 TEST(AutogradMemory, ThousandTrainingStepsDoNotGrowMemory) {
   Generator generator(9);
   TinyMlp model(generator);
@@ -45,6 +53,9 @@ TEST(AutogradMemory, ThousandTrainingStepsDoNotGrowMemory) {
       << "storage alive after 1000 more forward/backward passes differs from after the first";
 }
 
+TINYTORCH_TEST_FORMULA(AutogradMemory, DroppingALossWithoutBackwardFreesItsGraph,
+                       "current_bytes > before while the loss (and its saved activations) lives; "
+                       "= before once it is dropped without backward()");
 TEST(AutogradMemory, DroppingALossWithoutBackwardFreesItsGraph) {
   Generator generator(10);
   TinyMlp model(generator);
@@ -58,6 +69,9 @@ TEST(AutogradMemory, DroppingALossWithoutBackwardFreesItsGraph) {
   EXPECT_EQ(memory_stats().current_bytes, before);
 }
 
+TINYTORCH_TEST_FORMULA(AutogradMemory, NodesDoNotKeepTheirOutputAlive,
+                       "y = sigmoid(exp(x)): y's autograd meta is freed together with y "
+                       "(a weak_ptr to it expires)");
 TEST(AutogradMemory, NodesDoNotKeepTheirOutputAlive) {
   // A node saving its own output's handle would form a cycle (output -> meta ->
   // node -> output) that shared_ptr never frees. exp, sigmoid, ... save a

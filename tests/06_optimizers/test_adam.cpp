@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "concepts.hpp"
 #include "optimizer_test_util.hpp"
 #include "tinytorch/core/adam.hpp"
 
@@ -38,6 +39,14 @@ struct AdamRef {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(Adam, "Adam: steps of about lr in the direction of a running mean of the gradient",
+                  "g = grad + l2 theta (Adam: l2 = lambda; AdamW: theta *= 1 - lr lambda first, l2 = 0); "
+                  "m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; "
+                  "theta -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)");
+
+TINYTORCH_TEST_FORMULA(Adam, FirstStepMovesByLearningRateTimesSignOfGradient,
+                       "t = 1: m_hat = g, v_hat = g^2, so theta -= lr g / (|g| + eps) = about lr sign(g), "
+                       "whatever |g|: 1 - 0.01 (1e-3 / (1e-3 + 1e-8)), 1 + 0.01, and g = 0 leaves theta = 1");
 TEST(Adam, FirstStepMovesByLearningRateTimesSignOfGradient) {
   // t = 1: m̂ = g and v̂ = g², so Δθ = -η g / (|g| + ε) ≈ -η sign(g), whatever |g| is.
   Tensor theta = parameter({1.0f, 1.0f, 1.0f});
@@ -50,6 +59,12 @@ TEST(Adam, FirstStepMovesByLearningRateTimesSignOfGradient) {
   EXPECT_EQ(got[2], 1.0f);  // g = 0 -> m = 0 -> no move
 }
 
+TINYTORCH_TEST_FORMULA(Adam, ThreeStepsMatchTheDocumentedAlgorithm,
+                       "g = grad + l2 theta (Adam: l2 = lambda; AdamW: theta *= 1 - lr lambda first, l2 = 0); "
+                       "m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; "
+                       "theta -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps) "
+                       "(lr 0.05, b1 0.8, b2 0.9, eps 1e-6), against a double reference for 3 steps, "
+                       "m and v too (+- 1e-6)");
 TEST(Adam, ThreeStepsMatchTheDocumentedAlgorithm) {
   Tensor theta = parameter({0.5f});
   Adam adam({theta}, 0.05f, 0.8f, 0.9f, 1e-6f);
@@ -66,6 +81,10 @@ TEST(Adam, ThreeStepsMatchTheDocumentedAlgorithm) {
   EXPECT_NEAR(adam.second_moment(0).item(), ref.v, kTolerance);
 }
 
+TINYTORCH_TEST_FORMULA(Adam, L2WeightDecayAndDecoupledWeightDecayGiveDifferentUpdates,
+                       "theta = 2, grad = 0.1, lr = 0.1, lambda = 0.5: Adam g = 0.1 + 0.5 * 2 = 1.1 -> theta = 2 "
+                       "- 0.1 = 1.9; AdamW theta = 2 (1 - 0.05) = 1.9, then -0.1 -> 1.8; "
+                       "later steps follow the double reference (+- 1e-6)");
 TEST(Adam, L2WeightDecayAndDecoupledWeightDecayGiveDifferentUpdates) {
   // θ0 = 2, ∇ = 0.1, η = 0.1, λ = 0.5, one step:
   //   Adam:  g = 0.1 + 0.5·2 = 1.1; first step moves by η·sign(g): θ1 = 2 - 0.1 = 1.9
@@ -96,6 +115,13 @@ TEST(Adam, L2WeightDecayAndDecoupledWeightDecayGiveDifferentUpdates) {
   }
 }
 
+TINYTORCH_CONCEPT(AdamW, "AdamW: Adam with weight decay applied to the parameter, not the gradient",
+                  "theta *= 1 - lr lambda, then the Adam update with g = grad; "
+                  "PyTorch defaults lr = 1e-3, betas (0.9, 0.999), eps = 1e-8, weight_decay = 1e-2");
+
+TINYTORCH_TEST_FORMULA(AdamW, DefaultsMatchPyTorch,
+                       "AdamW defaults lr = 1e-3, weight_decay = 0.01, name AdamW; "
+                       "Adam defaults weight_decay = 0, b2 = 0.999");
 TEST(AdamW, DefaultsMatchPyTorch) {
   // torch.optim.AdamW(params): lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 1e-2
   Tensor theta = parameter({1.0f});
@@ -108,6 +134,8 @@ TEST(AdamW, DefaultsMatchPyTorch) {
   EXPECT_EQ(adam.options().beta2, 0.999f);
 }
 
+TINYTORCH_TEST_FORMULA(Adam, RejectsInvalidHyperparameters,
+                       "lr >= 0, 0 <= b1 < 1, 0 <= b2 < 1, eps >= 0, weight_decay >= 0, else ValueError");
 TEST(Adam, RejectsInvalidHyperparameters) {
   Tensor theta = parameter({1.0f});
   EXPECT_THROW(Adam({theta}, -1e-3f), ValueError);

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/adam_kernels.hpp"
 #include "tinytorch/core/cpu_features.hpp"
 #include "tinytorch/core/random.hpp"
@@ -63,6 +64,15 @@ void expect_bit_identical(AdamKernel kernel, const char* name) {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(AdamKernels, "the Adam update on raw float arrays: scalar reference and its SIMD twins",
+                  "g = grad + l2 theta; theta = theta decay; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; "
+                  "theta -= step_size m / (sqrt(v) / bias_correction2_sqrt + eps); "
+                  "SIMD results bit-identical to the reference");
+
+TINYTORCH_TEST_FORMULA(AdamKernels, ReferenceMatchesTheFormulaOnOneElement,
+                       "theta = 1, g = 0.5, m = 0.1, v = 0.04: m = 0.9 * 0.1 + 0.1 * 0.5 = 0.14; "
+                       "v = 0.999 * 0.04 + 0.001 * 0.25 = 0.04021; "
+                       "theta = 1 - 0.01 * 0.14 / (sqrt(0.04021) / 0.5) (+- 1e-7)");
 TEST(AdamKernels, ReferenceMatchesTheFormulaOnOneElement) {
   // θ = 1, g = 0.5, m = 0.1, v = 0.04, β = (0.9, 0.999), step_size 0.01, √(1-β2^t) = 0.5, ε = 0, no decay:
   //   m = 0.09 + 0.05 = 0.14;  v = 0.03996 + 0.00025 = 0.04021;  denom = √0.04021 / 0.5
@@ -78,16 +88,27 @@ TEST(AdamKernels, ReferenceMatchesTheFormulaOnOneElement) {
   EXPECT_NEAR(param, 1.0 - 0.01 * 0.14 / (std::sqrt(0.04021) / 0.5), 1e-7);
 }
 
+TINYTORCH_TEST_FORMULA(AdamKernels, Avx2IsBitIdenticalToReference,
+                       "avx2 kernel(theta, m, v) == adam_update_f32_ref(theta, m, v) bit for bit, "
+                       "for n = 0..70 and n = 1280, 32768, 200704, "
+                       "with Adam and AdamW settings (skipped without AVX2)");
 TEST(AdamKernels, Avx2IsBitIdenticalToReference) {
   if (!cpu_features().avx2) GTEST_SKIP() << "CPU without AVX2";
   expect_bit_identical(adam_update_f32_avx2, "avx2");
 }
 
+TINYTORCH_TEST_FORMULA(AdamKernels, Avx512IsBitIdenticalToReference,
+                       "avx512 kernel(theta, m, v) == adam_update_f32_ref(theta, m, v) bit for bit, "
+                       "for n = 0..70 and n = 1280, 32768, 200704, "
+                       "with Adam and AdamW settings (skipped without AVX-512)");
 TEST(AdamKernels, Avx512IsBitIdenticalToReference) {
   if (!cpu_features().avx512()) GTEST_SKIP() << "CPU without AVX-512";
   expect_bit_identical(adam_update_f32_avx512, "avx512");
 }
 
+TINYTORCH_TEST_FORMULA(AdamKernels, DispatchPicksASupportedKernel,
+                       "adam_kernel_name() is avx512 only if the CPU has AVX-512, avx2 only if it has AVX2, "
+                       "else ref");
 TEST(AdamKernels, DispatchPicksASupportedKernel) {
   const std::string name = adam_kernel_name();
   if (name == "avx512") EXPECT_TRUE(cpu_features().avx512());

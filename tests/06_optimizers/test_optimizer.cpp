@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "concepts.hpp"
 #include "optimizer_test_util.hpp"
 #include "tinytorch/core/adam.hpp"
 #include "tinytorch/core/sgd.hpp"
@@ -12,6 +13,14 @@ using namespace tinytorch;
 using optimizer_test::parameter;
 using optimizer_test::set_grad;
 
+TINYTORCH_CONCEPT(Optimizer, "what every optimizer shares: gradients, step count, checks, convergence",
+                  "step() updates every parameter that has a gradient in place; "
+                  "on L = 0.5 sum_i a_i (theta_i - c_i)^2 (gradient a (theta - c)) theta must reach c within "
+                  "1e-3");
+
+TINYTORCH_TEST_FORMULA(Optimizer, ZeroGradDropsOrZeroesGradients,
+                       "zero_grad(false): grad := 0 (kept); zero_grad() (default, as PyTorch): grad undefined; "
+                       "step() with no gradient leaves theta unchanged");
 TEST(Optimizer, ZeroGradDropsOrZeroesGradients) {
   Tensor theta = parameter({1.0f, 2.0f});
   SGD sgd({theta}, 0.1f);
@@ -25,6 +34,9 @@ TEST(Optimizer, ZeroGradDropsOrZeroesGradients) {
   EXPECT_EQ(theta.to_vector(), (std::vector<float>{1.0f, 2.0f}));
 }
 
+TINYTORCH_TEST_FORMULA(Optimizer, RejectsEmptyAndUnusableParameterLists,
+                       "parameters must be a non-empty list of defined, "
+                       "contiguous float32 tensors (updated in place), else ValueError");
 TEST(Optimizer, RejectsEmptyAndUnusableParameterLists) {
   EXPECT_THROW(SGD({}, 0.1f), ValueError);
   EXPECT_THROW(Adam({Tensor()}, 0.1f), ValueError);
@@ -33,6 +45,7 @@ TEST(Optimizer, RejectsEmptyAndUnusableParameterLists) {
   EXPECT_THROW(SGD({Tensor::zeros({2}, DType::Int32)}, 0.1f), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(Optimizer, CountsSteps, "steps_taken() = number of step() calls: 0, then 2");
 TEST(Optimizer, CountsSteps) {
   Tensor theta = parameter({1.0f});
   Adam adam({theta}, 0.1f);
@@ -65,6 +78,9 @@ constexpr double kConvergedDistance = 1e-3;
 
 }  // namespace
 
+TINYTORCH_TEST_FORMULA(Optimizer, SgdConvergesOnAQuadratic,
+                       "theta -= 0.2 a (theta - c) contracts each coordinate by |1 - 0.2 a_i| <= 0.9 per step: "
+                       "max_i |theta_i - c_i| < 1e-3 after 200 steps");
 TEST(Optimizer, SgdConvergesOnAQuadratic) {
   // Plain gradient descent with η = 0.2 contracts each coordinate by |1 - η a_i| <= 0.9 per step.
   Tensor theta = parameter({0, 0, 0, 0, 0});
@@ -72,18 +88,26 @@ TEST(Optimizer, SgdConvergesOnAQuadratic) {
   EXPECT_LT(minimise_quadratic(sgd, theta, 200), kConvergedDistance);
 }
 
+TINYTORCH_TEST_FORMULA(Optimizer, SgdWithMomentumConvergesOnAQuadratic,
+                       "b = 0.9 b + g, theta -= 0.05 b on the quadratic: max_i |theta_i - c_i| < 1e-3 after 400 "
+                       "steps");
 TEST(Optimizer, SgdWithMomentumConvergesOnAQuadratic) {
   Tensor theta = parameter({0, 0, 0, 0, 0});
   SGD sgd({theta}, 0.05f, 0.9f);
   EXPECT_LT(minimise_quadratic(sgd, theta, 400), kConvergedDistance);
 }
 
+TINYTORCH_TEST_FORMULA(Optimizer, AdamConvergesOnAQuadratic,
+                       "Adam with lr = 0.05 on the quadratic: max_i |theta_i - c_i| < 1e-3 after 2000 steps");
 TEST(Optimizer, AdamConvergesOnAQuadratic) {
   Tensor theta = parameter({0, 0, 0, 0, 0});
   Adam adam({theta}, 0.05f);
   EXPECT_LT(minimise_quadratic(adam, theta, 2000), kConvergedDistance);
 }
 
+TINYTORCH_TEST_FORMULA(Optimizer, TrainsAThroughBackwardComputedGradient,
+                       "L = mean((w x - y)^2) with y = 3x: dL/dw = 2 mean((w x - y) x), w -= 0.1 dL/dw; "
+                       "w -> 3 (+- 1e-4) after 100 steps");
 TEST(Optimizer, TrainsAThroughBackwardComputedGradient) {
   // The whole loop: L = mean((w·x - y)²) for y = 3x; w starts at 0 and must approach 3.
   Tensor w = parameter({0.0f});

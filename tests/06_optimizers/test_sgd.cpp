@@ -3,6 +3,7 @@
 //   g = ∇ + λθ;  b = g (t=1) or μb + g;  d = g + μb (nesterov) or b;  θ -= η d
 #include <gtest/gtest.h>
 
+#include "concepts.hpp"
 #include "optimizer_test_util.hpp"
 #include "tinytorch/core/sgd.hpp"
 
@@ -20,6 +21,12 @@ void expect_values(const Tensor& t, const std::vector<float>& expected, const ch
 }
 }  // namespace
 
+TINYTORCH_CONCEPT(SGD, "stochastic gradient descent, with momentum, Nesterov and weight decay",
+                  "g = grad + lambda theta; b = g (t = 1) or mu b + g; d = g + mu b (nesterov) or b; "
+                  "theta -= lr d");
+
+TINYTORCH_TEST_FORMULA(SGD, PlainStepIsThetaMinusLrTimesGrad,
+                       "theta -= lr g: [1, -2, 0.5] - 0.1 [0.5, -1, 2] = [0.95, -1.9, 0.3]");
 TEST(SGD, PlainStepIsThetaMinusLrTimesGrad) {
   Tensor theta = parameter({1.0f, -2.0f, 0.5f});
   set_grad(theta, {0.5f, -1.0f, 2.0f});
@@ -29,6 +36,8 @@ TEST(SGD, PlainStepIsThetaMinusLrTimesGrad) {
   expect_values(theta, {0.95f, -1.9f, 0.3f}, "θ1");
 }
 
+TINYTORCH_TEST_FORMULA(SGD, WeightDecayAddsLambdaTheta,
+                       "g = grad + lambda theta = 1 + 0.5 * 2 = 2; theta = 2 - 0.1 * 2 = 1.8");
 TEST(SGD, WeightDecayAddsLambdaTheta) {
   Tensor theta = parameter({2.0f});
   set_grad(theta, {1.0f});
@@ -38,6 +47,9 @@ TEST(SGD, WeightDecayAddsLambdaTheta) {
   expect_values(theta, {1.8f}, "θ1");
 }
 
+TINYTORCH_TEST_FORMULA(SGD, MomentumAccumulatesVelocity,
+                       "b1 = g = 1, theta = -0.1; b2 = 0.9 * 1 + 2 = 2.9, theta = -0.1 - 0.29 = -0.39; "
+                       "b3 = 0.9 * 2.9 - 1 = 1.61, theta = -0.39 - 0.161 = -0.551");
 TEST(SGD, MomentumAccumulatesVelocity) {
   Tensor theta = parameter({0.0f});
   SGD sgd({theta}, 0.1f, 0.9f);
@@ -52,6 +64,9 @@ TEST(SGD, MomentumAccumulatesVelocity) {
   expect_values(theta, {-0.551f}, "θ3");
 }
 
+TINYTORCH_TEST_FORMULA(SGD, NesterovLooksAheadAlongTheVelocity,
+                       "d = g + mu b: b1 = 1, d = 1 + 0.9 = 1.9, theta = -0.19; "
+                       "b2 = 0.9 + 2 = 2.9, d = 2 + 0.9 * 2.9 = 4.61, theta = -0.19 - 0.461 = -0.651");
 TEST(SGD, NesterovLooksAheadAlongTheVelocity) {
   Tensor theta = parameter({0.0f});
   SGD sgd({theta}, 0.1f, 0.9f, 0.0f, /*nesterov=*/true);
@@ -63,6 +78,9 @@ TEST(SGD, NesterovLooksAheadAlongTheVelocity) {
   expect_values(theta, {-0.651f}, "θ2");
 }
 
+TINYTORCH_TEST_FORMULA(SGD, ParametersWithoutGradientAreLeftAlone,
+                       "a parameter with a gradient moves (1 - 0.5 * 1 = 0.5); "
+                       "one without a gradient keeps its value (5)");
 TEST(SGD, ParametersWithoutGradientAreLeftAlone) {
   Tensor used = parameter({1.0f}), unused = parameter({5.0f});
   set_grad(used, {1.0f});
@@ -72,6 +90,9 @@ TEST(SGD, ParametersWithoutGradientAreLeftAlone) {
   expect_values(unused, {5.0f}, "unused (no grad)");
 }
 
+TINYTORCH_TEST_FORMULA(SGD, LearningRateCanChangeBetweenSteps,
+                       "set_learning_rate(0.01) applies from the next step: theta = 1 - 0.1 * 1 - 0.01 * 1 = "
+                       "0.89; steps_taken() = 2");
 TEST(SGD, LearningRateCanChangeBetweenSteps) {
   Tensor theta = parameter({1.0f});
   SGD sgd({theta}, 0.1f);
@@ -84,6 +105,9 @@ TEST(SGD, LearningRateCanChangeBetweenSteps) {
   EXPECT_EQ(sgd.steps_taken(), 2);
 }
 
+TINYTORCH_TEST_FORMULA(SGD, RejectsInvalidHyperparameters,
+                       "lr >= 0, momentum >= 0, weight_decay >= 0, and nesterov needs momentum > 0 (as PyTorch); "
+                       "else ValueError");
 TEST(SGD, RejectsInvalidHyperparameters) {
   Tensor theta = parameter({1.0f});
   EXPECT_THROW(SGD({theta}, -0.1f), ValueError);

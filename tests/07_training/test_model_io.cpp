@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/linear.hpp"
 #include "tinytorch/core/sequential.hpp"
@@ -35,6 +36,15 @@ Sequential small_mlp(uint64_t seed) {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(ModelIo, "saving a model's named parameters to a safetensors file and loading them back",
+                  "the file holds exactly named_parameters() (0.weight, 0.bias, ...); "
+                  "load_model copies values into the existing parameters only when every name, "
+                  "shape and dtype matches, else it throws and changes nothing");
+
+TINYTORCH_TEST_FORMULA(ModelIo, RoundTripRestoresEveryParameterExactly,
+                       "load_model(save_model(A)) gives B = A bit for bit, "
+                       "in place (handles held beforehand see the new values); "
+                       "save_model returns the file size in bytes and creates missing folders");
 TEST_F(ModelIo, RoundTripRestoresEveryParameterExactly) {
   Sequential saved = small_mlp(1), loaded = small_mlp(2);
   const std::string file = path("nested/dir/mlp.safetensors");  // folders are created
@@ -49,6 +59,9 @@ TEST_F(ModelIo, RoundTripRestoresEveryParameterExactly) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(ModelIo, FileHoldsExactlyTheNamedParameters,
+                       "Linear(5,4), ReLU, Linear(4,3) -> 4 tensors: 0.weight (4, 5), 0.bias, 2.weight, 2.bias; "
+                       "metadata format = pt");
 TEST_F(ModelIo, FileHoldsExactlyTheNamedParameters) {
   Sequential model = small_mlp(3);
   save_model(model, path("m.safetensors"));
@@ -60,6 +73,9 @@ TEST_F(ModelIo, FileHoldsExactlyTheNamedParameters) {
   EXPECT_EQ(file.metadata.at("format"), "pt");
 }
 
+TINYTORCH_TEST_FORMULA(ModelIo, ShapeMismatchNamesTheTensorAndChangesNothing,
+                       "a stored shape other than the parameter's throws ShapeError naming '0.weight', "
+                       "(6, 5) and (4, 5); the model keeps its old values");
 TEST_F(ModelIo, ShapeMismatchNamesTheTensorAndChangesNothing) {
   Generator generator(4);
   Sequential wide(Linear(5, 6, true, generator), ReLU(), Linear(6, 3, true, generator));
@@ -78,6 +94,9 @@ TEST_F(ModelIo, ShapeMismatchNamesTheTensorAndChangesNothing) {
   EXPECT_EQ(model.named_parameters()[0].second.to_vector(), before);  // untouched
 }
 
+TINYTORCH_TEST_FORMULA(ModelIo, MissingExtraAndWrongTypeTensorsAreRefused,
+                       "a missing or extra tensor throws ValueError, a non-float32 tensor DTypeError, "
+                       "an absent file FileError");
 TEST_F(ModelIo, MissingExtraAndWrongTypeTensorsAreRefused) {
   Sequential model = small_mlp(6);
   // A file with only the first layer: "2.weight" is missing.

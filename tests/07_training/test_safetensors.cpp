@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/random.hpp"
 #include "tinytorch/io/safetensors.hpp"
 
@@ -78,6 +79,16 @@ class Safetensors : public ::testing::Test {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(Safetensors,
+                  "the safetensors file format: write it byte for byte, read it back, reject every corruption",
+                  "bytes [0, 8) = N as little-endian uint64; "
+                  "[8, 8 + N) = JSON header padded with spaces to a multiple of 8; "
+                  "then the buffer, each tensor row-major little-endian at data_offsets [begin, end), "
+                  "end - begin = prod(shape) * dtype_size, tiling the buffer exactly");
+
+TINYTORCH_TEST_FORMULA(Safetensors, WritesTheFormatByteForByte,
+                       "N, then {__metadata__, w: F32 [1,3] offsets [0,12], y: I32 [2] offsets [12,20]} in save "
+                       "order padded to a multiple of 8, then 1, -2, 0.5, 7, -1 as little-endian 4-byte values");
 TEST_F(Safetensors, WritesTheFormatByteForByte) {
   // Expected bytes built by hand from the format: header JSON in save order,
   // padded with spaces to a multiple of 8, then the buffer little-endian.
@@ -102,6 +113,10 @@ TEST_F(Safetensors, WritesTheFormatByteForByte) {
   EXPECT_EQ((written.size() - 8 - buffer.size()) % 8, 0u);  // header length is a multiple of 8
 }
 
+TINYTORCH_TEST_FORMULA(Safetensors, RoundTripsEveryDtypeInOrder,
+                       "load(save(tensors)) returns the same names in the saved order with the same dtype, "
+                       "shape and bytes, for F32, I8, U8, I32, I64, F16, BF16, a scalar and an empty tensor, "
+                       "plus the metadata; at(missing) throws IndexError");
 TEST_F(Safetensors, RoundTripsEveryDtypeInOrder) {
   Generator generator(3);
   Tensor f32 = Tensor::randn({17, 3}, 0.0f, 1.0f, generator);
@@ -139,6 +154,9 @@ TEST_F(Safetensors, RoundTripsEveryDtypeInOrder) {
   EXPECT_THROW(loaded.at("missing"), IndexError);
 }
 
+TINYTORCH_TEST_FORMULA(Safetensors, NonContiguousTensorsAreSavedContiguously,
+                       "a view is written in its own row-major order: transpose -> [0,3,1,4,2,5], "
+                       "slice_rows(1, 2) -> [3,4,5]");
 TEST_F(Safetensors, NonContiguousTensorsAreSavedContiguously) {
   Tensor a = ops::reshape(Tensor::arange(0, 6), {2, 3});
   Tensor t = ops::transpose(a, 0, 1);  // (3, 2) = [[0 3] [1 4] [2 5]], strided
@@ -150,6 +168,9 @@ TEST_F(Safetensors, NonContiguousTensorsAreSavedContiguously) {
   EXPECT_EQ(loaded.at("rows").to_vector(), (std::vector<float>{3, 4, 5}));
 }
 
+TINYTORCH_TEST_FORMULA(Safetensors, ReadsFilesInAnyHeaderOrder,
+                       "the buffer order (data_offsets), not the header order, "
+                       "decides the tensor order: a [0,3) then b [3,5)");
 TEST_F(Safetensors, ReadsFilesInAnyHeaderOrder) {
   // Other writers order the header by name, not by offset; the buffer order is what counts.
   Bytes buffer = {1, 2, 3, 4, 5};
@@ -163,6 +184,9 @@ TEST_F(Safetensors, ReadsFilesInAnyHeaderOrder) {
   EXPECT_TRUE(loaded.metadata.empty());
 }
 
+TINYTORCH_TEST_FORMULA(Safetensors, SaveReplacesAtomicallyAndLeavesNoTemporary,
+                       "save writes path.tmp.<pid>, fsyncs and renames it over path: the new values are read "
+                       "back and no temporary file is left");
 TEST_F(Safetensors, SaveReplacesAtomicallyAndLeavesNoTemporary) {
   save_safetensors(path("m.safetensors"), {{"x", Tensor::ones({2})}});
   save_safetensors(path("m.safetensors"), {{"x", Tensor::full({3}, 2.0f)}});
@@ -172,6 +196,9 @@ TEST_F(Safetensors, SaveReplacesAtomicallyAndLeavesNoTemporary) {
   EXPECT_EQ(files, std::vector<std::string>{"m.safetensors"});  // no m.safetensors.tmp.<pid> left
 }
 
+TINYTORCH_TEST_FORMULA(Safetensors, FailedSaveThrowsAndKeepsTheOldFile,
+                       "a failed rename or an uncreatable temporary throws FileError (cannot create ...), "
+                       "removes the temporary, and the old file still loads");
 TEST_F(Safetensors, FailedSaveThrowsAndKeepsTheOldFile) {
   save_safetensors(path("m.safetensors"), {{"x", Tensor::ones({2})}});
   // The target is a non-empty directory: rename fails after the temporary was written.
@@ -188,6 +215,9 @@ TEST_F(Safetensors, FailedSaveThrowsAndKeepsTheOldFile) {
   EXPECT_EQ(load_safetensors(path("m.safetensors")).at("x").to_vector(), (std::vector<float>{1, 1}));
 }
 
+TINYTORCH_TEST_FORMULA(Safetensors, SaveRejectsBadNames,
+                       "names must be unique, non-empty, valid UTF-8 and not __metadata__, tensors defined; "
+                       "else ValueError and no file is written");
 TEST_F(Safetensors, SaveRejectsBadNames) {
   EXPECT_THROW(save_safetensors(path("a"), {{"x", Tensor::ones({1})}, {"x", Tensor::ones({1})}}), ValueError);
   EXPECT_THROW(save_safetensors(path("a"), {{"__metadata__", Tensor::ones({1})}}), ValueError);
@@ -199,6 +229,9 @@ TEST_F(Safetensors, SaveRejectsBadNames) {
 
 // ---- every corruption is a FileError that says what is wrong ---------------------
 
+TINYTORCH_TEST_FORMULA(Safetensors, MissingAndEmptyFiles,
+                       "FileError naming the file: no such file; "
+                       "the file is 0 bytes, shorter than the 8-byte header length; not a regular file");
 TEST_F(Safetensors, MissingAndEmptyFiles) {
   try {
     load_safetensors(path("absent.safetensors"));
@@ -219,6 +252,10 @@ TEST_F(Safetensors, MissingAndEmptyFiles) {
       "not a regular file");
 }
 
+TINYTORCH_TEST_FORMULA(Safetensors, MessagesNameTheFileAndTheProblem,
+                       "each corrupt file throws FileError load_safetensors: <path>: <the rule it breaks> "
+                       "(length, JSON, dtype, shape, data_offsets, overlap, gap, duplicate, __metadata__); "
+                       "the header {} alone is a valid empty file");
 TEST_F(Safetensors, MessagesNameTheFileAndTheProblem) {
   const Bytes four = {1, 2, 3, 4};
   const std::string u8x4 = R"("a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]})";
@@ -283,6 +320,9 @@ TEST_F(Safetensors, MessagesNameTheFileAndTheProblem) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Safetensors, EveryTruncationIsAFileError,
+                       "every prefix of a valid file (0 .. size - 1 bytes) throws FileError; "
+                       "one extra byte is reported as bytes belong to no tensor");
 TEST_F(Safetensors, EveryTruncationIsAFileError) {
   // Cut a small valid file at every byte boundary: each prefix must fail cleanly.
   save_safetensors(path("whole.safetensors"),
@@ -300,6 +340,9 @@ TEST_F(Safetensors, EveryTruncationIsAFileError) {
   EXPECT_MESSAGE_HAS(error_of(longer), "bytes belong to no tensor");
 }
 
+TINYTORCH_TEST_FORMULA(Safetensors, RandomHeaderFlipsNeverCrash,
+                       "3000 files with 1-3 random bit flips in the length or header: each is a FileError or a "
+                       "valid file whose tensors fit in the file; more than half are rejected");
 TEST_F(Safetensors, RandomHeaderFlipsNeverCrash) {
   // Flip random bits in the length and header: every result is either a clean
   // FileError or a file that really is valid (then its tensors fit the file).

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/adam.hpp"
 #include "tinytorch/core/autograd.hpp"
@@ -56,6 +57,15 @@ TensorDataset five_points() {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(Trainer, "the training loop: train an epoch, evaluate, fit several epochs",
+                  "per batch: logits = model(x), loss = loss_fn(logits, y), zero_grad, backward, step; "
+                  "epoch numbers averaged over examples: loss = sum_batches B * loss_batch / N, "
+                  "accuracy = sum correct / N");
+
+TINYTORCH_TEST_FORMULA(Trainer, EvaluateCountsAndAveragesOverExamples,
+                       "identity model, 5 points in batches 2, 2, 1: argmax correct 4 of 5 -> accuracy 0.8; "
+                       "loss = (1/5) sum_rows [log(e^z0 + e^z1) - z_label] "
+                       "(a mean over examples, not of batch means)");
 TEST(Trainer, EvaluateCountsAndAveragesOverExamples) {
   Probe model;
   SGD sgd(model.parameters(), 0.1f);
@@ -72,6 +82,9 @@ TEST(Trainer, EvaluateCountsAndAveragesOverExamples) {
   EXPECT_NEAR(result.loss, expected, 1e-6);  // float logsumexp of O(1) numbers
 }
 
+TINYTORCH_TEST_FORMULA(Trainer, EvaluateRunsInEvalModeWithoutGradAndRestoresTheMode,
+                       "evaluate() runs forward in eval mode with no graph (NoGradGuard); "
+                       "train_epoch() in train mode with grad; both restore the model's previous mode");
 TEST(Trainer, EvaluateRunsInEvalModeWithoutGradAndRestoresTheMode) {
   Probe model;
   SGD sgd(model.parameters(), 0.1f);
@@ -89,6 +102,9 @@ TEST(Trainer, EvaluateRunsInEvalModeWithoutGradAndRestoresTheMode) {
   EXPECT_FALSE(model.is_training());  // ...and restores eval afterwards
 }
 
+TINYTORCH_TEST_FORMULA(Trainer, LearnsSpiralsThatNoLinearModelCanSeparate,
+                       "3 spiral arms, Adam 0.01, batch 32, 150 epochs: a 2-64-64-3 ReLU MLP reaches accuracy >= "
+                       "0.95 and final train loss < first / 4; a linear model stays < 0.70");
 TEST(Trainer, LearnsSpiralsThatNoLinearModelCanSeparate) {
   // 3 interleaved spiral arms of 100 points (synthetic.hpp). With the same
   // training (Adam 0.01, batch 32, 150 epochs) a linear classifier stays near
@@ -111,6 +127,10 @@ TEST(Trainer, LearnsSpiralsThatNoLinearModelCanSeparate) {
   EXPECT_LT(train(linear_model).back().test_accuracy, 0.70);
 }
 
+TINYTORCH_TEST_FORMULA(Trainer, FitRecordsOneEntryPerEpochAndLogsOneLineEach,
+                       "fit(n) appends n EpochStats (epochs numbered on across calls), "
+                       "evaluated only with an eval loader; samples_per_second = N / seconds; "
+                       "one log line per epoch starting epoch e/n  lr 1.00e-02  loss");
 TEST(Trainer, FitRecordsOneEntryPerEpochAndLogsOneLineEach) {
   std::FILE* log = std::tmpfile();
   ASSERT_NE(log, nullptr);
@@ -149,6 +169,9 @@ TEST(Trainer, FitRecordsOneEntryPerEpochAndLogsOneLineEach) {
   EXPECT_NE(first_line.find(" test "), std::string::npos) << first_line;
 }
 
+TINYTORCH_TEST_FORMULA(Trainer, AppliesTheLearningRateScheduleBeforeEachEpoch,
+                       "before epoch e (counted over all fit calls) lr = schedule(e): CosineSchedule(0.1, 4) -> "
+                       "0.1, 0.0854, 0.05, 0.0146; the optimizer keeps the last one");
 TEST(Trainer, AppliesTheLearningRateScheduleBeforeEachEpoch) {
   Probe model;
   SGD sgd(model.parameters(), 1.0f);
@@ -164,6 +187,7 @@ TEST(Trainer, AppliesTheLearningRateScheduleBeforeEachEpoch) {
   EXPECT_EQ(sgd.learning_rate(), expected(3));
 }
 
+TINYTORCH_TEST_FORMULA(Trainer, RejectsZeroEpochs, "fit(loader, epochs) needs epochs >= 1, else ValueError");
 TEST(Trainer, RejectsZeroEpochs) {
   Probe model;
   SGD sgd(model.parameters(), 0.1f);

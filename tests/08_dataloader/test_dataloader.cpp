@@ -9,6 +9,7 @@
 #include <numeric>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/storage.hpp"
 #include "tinytorch/data/dataloader.hpp"
 
@@ -61,6 +62,14 @@ class RaggedDataset : public Dataset {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(DataLoader, "cutting a dataset into (shuffled) mini-batches, epoch after epoch",
+                  "order_e = 0..N-1, or FisherYates(0..N-1, Generator(mix(seed, e))) with shuffle; "
+                  "batch b = examples order_e[b*B : min((b+1)*B, N)]; "
+                  "batches = ceil(N / B), floor(N / B) with drop_last");
+
+TINYTORCH_TEST_FORMULA(DataLoader, NumBatchesIsCeilOrFloorOfExamplesOverBatchSize,
+                       "num_batches = ceil(N / B), or floor(N / B) with drop_last, for N in {1,3,17,63,64,65}, "
+                       "B in {1,4,64}");
 TEST(DataLoader, NumBatchesIsCeilOrFloorOfExamplesOverBatchSize) {
   for (int64_t examples : {1, 3, 17, 63, 64, 65}) {
     for (int64_t batch_size : {1, 4, 64}) {
@@ -77,6 +86,9 @@ TEST(DataLoader, NumBatchesIsCeilOrFloorOfExamplesOverBatchSize) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, UnshuffledBatchesAreConsecutiveRowsInOrder,
+                       "without shuffle batch b holds rows b*B .. min((b+1)*B, N) - 1 with their labels: 17 = "
+                       "3*5 + 2 gives sizes 5, 5, 5, 2");
 TEST(DataLoader, UnshuffledBatchesAreConsecutiveRowsInOrder) {
   DataLoader loader(identity_dataset(17), 5);
   std::vector<int64_t> sizes;
@@ -94,6 +106,8 @@ TEST(DataLoader, UnshuffledBatchesAreConsecutiveRowsInOrder) {
   EXPECT_EQ(next, 17);
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, DropLastDropsTheShortBatch,
+                       "drop_last: floor(17 / 5) = 3 full batches = examples 0..14; 15 and 16 are dropped");
 TEST(DataLoader, DropLastDropsTheShortBatch) {
   DataLoader loader(identity_dataset(17), 5, /*shuffle=*/false, 0, /*drop_last=*/true);
   std::vector<int32_t> seen = one_epoch(loader);
@@ -102,6 +116,9 @@ TEST(DataLoader, DropLastDropsTheShortBatch) {
   EXPECT_EQ(seen, first_15);  // 3 full batches of 5; examples 15 and 16 are dropped
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, UnshuffledBatchIsAViewOfTheDataset,
+                       "consecutive rows are a view, not a copy: batch 1 of B = 4 shares the dataset's storage "
+                       "at offset 4 * 2 = 8 (rows 4..7 of (10, 2))");
 TEST(DataLoader, UnshuffledBatchIsAViewOfTheDataset) {
   TensorDataset dataset = identity_dataset(10);
   DataLoader loader(dataset, 4);
@@ -111,6 +128,9 @@ TEST(DataLoader, UnshuffledBatchIsAViewOfTheDataset) {
   EXPECT_EQ(batch.labels.storage(), dataset.labels().storage());
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, ShuffledEpochVisitsEveryExampleOnce,
+                       "a shuffled epoch is a permutation: the 65 labels seen, sorted, are 0..64, "
+                       "and not in identity order");
 TEST(DataLoader, ShuffledEpochVisitsEveryExampleOnce) {
   DataLoader loader(identity_dataset(65), 8, /*shuffle=*/true, /*seed=*/3);
   std::vector<int32_t> seen = one_epoch(loader);
@@ -123,6 +143,9 @@ TEST(DataLoader, ShuffledEpochVisitsEveryExampleOnce) {
   EXPECT_NE(seen, identity);  // 65! orders: the identity has probability 1/65!
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, ShuffledInputsStayWithTheirLabels,
+                       "inputs and labels are gathered with the same index: inputs[r] = "
+                       "(label_r, 1000 + label_r)");
 TEST(DataLoader, ShuffledInputsStayWithTheirLabels) {
   // features and labels must be gathered with the same indices.
   DataLoader loader(identity_dataset(63), 10, /*shuffle=*/true, /*seed=*/11);
@@ -135,6 +158,9 @@ TEST(DataLoader, ShuffledInputsStayWithTheirLabels) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, SameSeedGivesSameOrderEveryEpoch,
+                       "order_e depends only on (seed, e): same seed -> same order every epoch, "
+                       "other seed -> another, each epoch a new order; epoch() = 3 after 3 epochs");
 TEST(DataLoader, SameSeedGivesSameOrderEveryEpoch) {
   DataLoader first(identity_dataset(33), 4, true, 1234);
   DataLoader second(identity_dataset(33), 4, true, 1234);
@@ -151,6 +177,8 @@ TEST(DataLoader, SameSeedGivesSameOrderEveryEpoch) {
   EXPECT_EQ(first.epoch(), 3);
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, SetEpochReplaysThatEpochsOrder,
+                       "set_epoch(e) gives order_e without replaying epochs 0..e-1; e < 0 throws ValueError");
 TEST(DataLoader, SetEpochReplaysThatEpochsOrder) {
   DataLoader loader(identity_dataset(20), 6, true, 99);
   one_epoch(loader);
@@ -162,6 +190,10 @@ TEST(DataLoader, SetEpochReplaysThatEpochsOrder) {
   EXPECT_THROW(resumed.set_epoch(-1), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, FisherYatesIsUniformOverPermutations,
+                       "Fisher-Yates (swap i with j uniform in [0, i]) makes each of the 3! = 6 orders "
+                       "probability 1/6: counts over 24000 epochs = 4000 +- 5 sigma, "
+                       "sigma = sqrt(24000 * 1/6 * 5/6) = 57.7");
 TEST(DataLoader, FisherYatesIsUniformOverPermutations) {
   // Each of the 3! = 6 orders of 3 examples must come out with probability 1/6.
   // Over 24000 epochs a count is Binomial(24000, 1/6): mean 4000, σ = √(24000·1/6·5/6) ≈ 57.7.
@@ -179,12 +211,17 @@ TEST(DataLoader, FisherYatesIsUniformOverPermutations) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, UnshuffledOrderIsTheIdentity,
+                       "without shuffle order_e = 0, 1, ..., N-1 for every epoch e");
 TEST(DataLoader, UnshuffledOrderIsTheIdentity) {
   DataLoader loader(identity_dataset(5), 2);
   EXPECT_EQ(loader.epoch_order(0), (std::vector<int64_t>{0, 1, 2, 3, 4}));
   EXPECT_EQ(loader.epoch_order(7), (std::vector<int64_t>{0, 1, 2, 3, 4}));
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, ShuffledBatchAllocatesOnlyTheBatchTensors,
+                       "a shuffled TensorDataset batch is gathered with memcpy into one inputs and one labels "
+                       "tensor: 2 allocations, whatever B (here 32)");
 TEST(DataLoader, ShuffledBatchAllocatesOnlyTheBatchTensors) {
   // The TensorDataset path gathers rows into one inputs and one labels tensor:
   // 2 allocations per batch, however many examples it holds.
@@ -196,6 +233,9 @@ TEST(DataLoader, ShuffledBatchAllocatesOnlyTheBatchTensors) {
   EXPECT_EQ(batch.size(), 32);
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, KeepsDtypeAndExampleShape,
+                       "examples of shape (2, 3) uint8 give batches (B, 2, 3) uint8 with whole rows: pixel k of "
+                       "example i = 6 * label + k");
 TEST(DataLoader, KeepsDtypeAndExampleShape) {
   // uint8 examples of shape (2, 3): a batch of 4 is (4, 2, 3) uint8, rows gathered whole.
   std::vector<int32_t> values(5 * 6);
@@ -214,6 +254,10 @@ TEST(DataLoader, KeepsDtypeAndExampleShape) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, GenericDatasetGivesTheSameBatchesAsTensorDataset,
+                       "a Dataset read through get(i) gives the same batches, "
+                       "values and labels as the TensorDataset fast path (same seed), "
+                       "and the same number of batches");
 TEST(DataLoader, GenericDatasetGivesTheSameBatchesAsTensorDataset) {
   DataLoader fast(identity_dataset(19), 4, true, 77);
   DataLoader slow(std::make_shared<ComputedDataset>(19), 4, true, 77);
@@ -228,11 +272,16 @@ TEST(DataLoader, GenericDatasetGivesTheSameBatchesAsTensorDataset) {
   EXPECT_TRUE(slow_batch == slow.end());
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, GenericDatasetWithUnequalShapesIsShapeError,
+                       "examples of different shapes cannot be stacked into one batch: ShapeError");
 TEST(DataLoader, GenericDatasetWithUnequalShapesIsShapeError) {
   DataLoader loader(std::make_shared<RaggedDataset>(), 2);
   EXPECT_THROW(loader.begin(), ShapeError);
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, BadArgumentsAreValueErrors,
+                       "B >= 1, N >= 1, a defined dataset, and drop_last needs N >= B (else no batch): otherwise "
+                       "ValueError");
 TEST(DataLoader, BadArgumentsAreValueErrors) {
   EXPECT_THROW(DataLoader(identity_dataset(5), 0), ValueError);
   EXPECT_THROW(DataLoader(identity_dataset(5), -3), ValueError);
@@ -241,6 +290,9 @@ TEST(DataLoader, BadArgumentsAreValueErrors) {
   EXPECT_THROW(DataLoader(std::shared_ptr<const Dataset>(), 4), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(DataLoader, MakeBatchChecksItsIndices,
+                       "make_batch(order, b) needs 0 <= b < ceil(N / B) = 3 and every index in [0, N), "
+                       "else IndexError");
 TEST(DataLoader, MakeBatchChecksItsIndices) {
   DataLoader loader(identity_dataset(5), 2);
   const std::vector<int64_t> order = loader.epoch_order(0);

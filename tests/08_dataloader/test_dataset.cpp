@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/data/dataset.hpp"
 
 using namespace tinytorch;
@@ -21,6 +22,13 @@ TensorDataset numbered(int64_t rows, int64_t columns) {
 }
 }  // namespace
 
+TINYTORCH_CONCEPT(TensorDataset, "a dataset held as one features tensor (N, ...) and one labels tensor (N)",
+                  "get(i) = (features[i], labels[i]): row i as a view (no copy) and its int32 label; "
+                  "example_shape = features.shape without the first axis");
+
+TINYTORCH_TEST_FORMULA(TensorDataset, GetReturnsRowAndLabel,
+                       "feature (i, j) = 100 i + j, label i mod 10: get(13) = "
+                       "([1300, 1301, 1302], 13 mod 10 = 3); size() = 17");
 TEST(TensorDataset, GetReturnsRowAndLabel) {
   TensorDataset dataset = numbered(17, 3);
   EXPECT_EQ(dataset.size(), 17);
@@ -30,6 +38,8 @@ TEST(TensorDataset, GetReturnsRowAndLabel) {
   EXPECT_EQ(example.label, 3);                                                      // 13 mod 10
 }
 
+TINYTORCH_TEST_FORMULA(TensorDataset, GetIsAViewWithoutCopy,
+                       "get(i) shares the features' storage at offset i * row_length = 2 * 2 = 4");
 TEST(TensorDataset, GetIsAViewWithoutCopy) {
   TensorDataset dataset = numbered(4, 2);
   Example example = dataset.get(2);
@@ -37,12 +47,15 @@ TEST(TensorDataset, GetIsAViewWithoutCopy) {
   EXPECT_EQ(example.features.offset(), 2 * 2);  // row 2 of a (4, 2) tensor starts 4 elements in
 }
 
+TINYTORCH_TEST_FORMULA(TensorDataset, GetOutOfRangeIsIndexError, "get(i) needs 0 <= i < N, else IndexError");
 TEST(TensorDataset, GetOutOfRangeIsIndexError) {
   TensorDataset dataset = numbered(3, 2);
   EXPECT_THROW(dataset.get(3), IndexError);
   EXPECT_THROW(dataset.get(-1), IndexError);
 }
 
+TINYTORCH_TEST_FORMULA(TensorDataset, ExampleShapeDropsTheFirstAxis,
+                       "features (5, 2, 3) uint8 -> example_shape (2, 3); get(i) is (2, 3) uint8");
 TEST(TensorDataset, ExampleShapeDropsTheFirstAxis) {
   Tensor features = Tensor::zeros({5, 2, 3}, DType::UInt8);
   TensorDataset dataset(features, Tensor::zeros({5}, DType::Int32));
@@ -52,6 +65,9 @@ TEST(TensorDataset, ExampleShapeDropsTheFirstAxis) {
   EXPECT_EQ(example.features.dtype(), DType::UInt8);
 }
 
+TINYTORCH_TEST_FORMULA(TensorDataset, NonContiguousFeaturesAreStoredContiguous,
+                       "a non-contiguous features view is copied to row-major: transpose of [[0,1,2],[3,4,5]] -> "
+                       "row 1 = [1, 4], label 9 for row 2");
 TEST(TensorDataset, NonContiguousFeaturesAreStoredContiguous) {
   // a:(2, 3) = [[0 1 2] [3 4 5]]; its transpose (3, 2) = [[0 3] [1 4] [2 5]] is a strided view.
   Tensor a = ops::reshape(Tensor::arange(0, 6), {2, 3});
@@ -63,6 +79,9 @@ TEST(TensorDataset, NonContiguousFeaturesAreStoredContiguous) {
   EXPECT_EQ(dataset.get(2).label, 9);
 }
 
+TINYTORCH_TEST_FORMULA(TensorDataset, RejectsBadLabelsAndFeatures,
+                       "labels must be (N) int32 with N = features rows (ShapeError / DTypeError); "
+                       "features need >= 1 axis (ShapeError) and must be defined (ValueError)");
 TEST(TensorDataset, RejectsBadLabelsAndFeatures) {
   Tensor features = Tensor::zeros({4, 2});
   EXPECT_THROW(TensorDataset(features, Tensor::zeros({3}, DType::Int32)), ShapeError);     // 3 labels, 4 rows
@@ -72,6 +91,8 @@ TEST(TensorDataset, RejectsBadLabelsAndFeatures) {
   EXPECT_THROW(TensorDataset(Tensor(), Tensor::zeros({1}, DType::Int32)), ValueError);
 }
 
+TINYTORCH_TEST_FORMULA(TensorDataset, MismatchMessageNamesBothShapes,
+                       "labels (3,) for features (4, 2): ShapeError naming (3,) and (4, 2)");
 TEST(TensorDataset, MismatchMessageNamesBothShapes) {
   try {
     TensorDataset(Tensor::zeros({4, 2}), Tensor::zeros({3}, DType::Int32));
@@ -82,6 +103,9 @@ TEST(TensorDataset, MismatchMessageNamesBothShapes) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(TensorDataset, SliceIsAViewOfConsecutiveExamples,
+                       "slice(b, e) = examples b..e-1, a view: slice(3, 7) has size 4, "
+                       "row 0 = old row 3 = [300, 301], label 6 last; needs 0 <= b <= e <= N, else IndexError");
 TEST(TensorDataset, SliceIsAViewOfConsecutiveExamples) {
   TensorDataset dataset = numbered(10, 2);
   TensorDataset middle = dataset.slice(3, 7);

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/data/fashion_mnist.hpp"
 
 using namespace tinytorch;
@@ -78,6 +79,14 @@ std::optional<TensorDataset> FashionMnist::test_;
 
 }  // namespace
 
+TINYTORCH_CONCEPT(FashionMnist, "the real Fashion-MNIST files as TensorDatasets",
+                  "train (60000, 784), test (10000, 784) float32 features x = p / 255 "
+                  "(or (p / 255 - 0.2860) / 0.3530), int32 labels 0..9, "
+                  "6000 train and 1000 test images per class");
+
+TINYTORCH_TEST_FORMULA(FashionMnist, TrainSplitIs60000RowsOf784,
+                       "train features (60000, 784) float32, labels (60000) int32 starting 9 0 0 3; "
+                       "6000 images per class");
 TEST_F(FashionMnist, TrainSplitIs60000RowsOf784) {
   EXPECT_EQ(train_->features().shape(), (Shape{60000, 784}));
   EXPECT_EQ(train_->features().dtype(), DType::Float32);
@@ -88,6 +97,8 @@ TEST_F(FashionMnist, TrainSplitIs60000RowsOf784) {
   EXPECT_EQ(class_counts(train_->labels()), std::vector<int64_t>(10, 6000));
 }
 
+TINYTORCH_TEST_FORMULA(FashionMnist, TestSplitIs10000RowsOf784,
+                       "test features (10000, 784), labels starting 9 2; 1000 images per class");
 TEST_F(FashionMnist, TestSplitIs10000RowsOf784) {
   EXPECT_EQ(test_->features().shape(), (Shape{10000, 784}));
   EXPECT_EQ(test_->get(0).label, 9);
@@ -95,6 +106,9 @@ TEST_F(FashionMnist, TestSplitIs10000RowsOf784) {
   EXPECT_EQ(class_counts(test_->labels()), std::vector<int64_t>(10, 1000));
 }
 
+TINYTORCH_TEST_FORMULA(FashionMnist, PixelsArePOver255,
+                       "x = p / 255: row 14 of image 0 = its bytes / 255; "
+                       "mean of all x = 0.286041 (+- 1e-4), std = 0.3530 (+- 5e-4)");
 TEST_F(FashionMnist, PixelsArePOver255) {
   const std::vector<float> image = train_->get(0).features.to_vector();
   for (int column = 0; column < 28; ++column) {
@@ -105,6 +119,9 @@ TEST_F(FashionMnist, PixelsArePOver255) {
   EXPECT_NEAR(std, 0.3530, 5e-4);
 }
 
+TINYTORCH_TEST_FORMULA(FashionMnist, StandardizedTrainSetHasMeanZeroStdOne,
+                       "z = (p / 255 - 0.2860) / 0.3530: mean 0 (+- 3e-4, the rounded constants leave 1.2e-4), "
+                       "std 1 (+- 2e-3); labels unchanged");
 TEST_F(FashionMnist, StandardizedTrainSetHasMeanZeroStdOne) {
   TensorDataset standardized = load_fashion_mnist("", "train", PixelScale::Standardize);
   const auto [mean, std] = mean_and_std(standardized.features());
@@ -114,14 +131,25 @@ TEST_F(FashionMnist, StandardizedTrainSetHasMeanZeroStdOne) {
   EXPECT_EQ(standardized.labels().to_int32_vector(), train_->labels().to_int32_vector());
 }
 
+TINYTORCH_CONCEPT(FashionMnistFiles, "Fashion-MNIST's folder, class names, pixel scaling and error messages",
+                  "x = p / 255 (UnitRange) or z = (p / 255 - mean) / std (Standardize); "
+                  "(N, 28, 28) uint8 -> (N, 784); a missing folder or file is a FileError that says how to "
+                  "install the data");
+
+TINYTORCH_TEST_FORMULA(FashionMnistFiles, MissingFolderSaysHowToInstall,
+                       "FileError: <dir> does not exist, and install the Debian package dataset-fashion-mnist "
+                       "(bin/tito installs it)");
 TEST(FashionMnistFiles, MissingFolderSaysHowToInstall) {
   const std::string message = error_of("/nonexistent/fashion-mnist", "train");
   EXPECT_MESSAGE_HAS(message, "/nonexistent/fashion-mnist does not exist");
   EXPECT_MESSAGE_HAS(message, "install the Debian package dataset-fashion-mnist (bin/tito installs it)");
 }
 
+TINYTORCH_TEST_FORMULA(FashionMnistFiles, BadSplitIsValueError, "split must be train or test, else ValueError");
 TEST(FashionMnistFiles, BadSplitIsValueError) { EXPECT_THROW(load_fashion_mnist("", "validation"), ValueError); }
 
+TINYTORCH_TEST_FORMULA(FashionMnistFiles, DefaultFolderFollowsTheEnvironment,
+                       "default folder = $TINYTORCH_DATA_DIR if set, else /usr/share/datasets/fashion-mnist");
 TEST(FashionMnistFiles, DefaultFolderFollowsTheEnvironment) {
   const char* saved = std::getenv("TINYTORCH_DATA_DIR");
   const std::optional<std::string> previous = saved ? std::optional<std::string>(saved) : std::nullopt;
@@ -132,6 +160,8 @@ TEST(FashionMnistFiles, DefaultFolderFollowsTheEnvironment) {
   if (previous) ::setenv("TINYTORCH_DATA_DIR", previous->c_str(), 1);
 }
 
+TINYTORCH_TEST_FORMULA(FashionMnistFiles, ClassNames,
+                       "10 class names: 0 T-shirt/top, ..., 5 Sandal, ..., 9 Ankle boot");
 TEST(FashionMnistFiles, ClassNames) {
   const std::vector<std::string>& names = fashion_mnist_class_names();
   ASSERT_EQ(names.size(), 10u);
@@ -140,6 +170,10 @@ TEST(FashionMnistFiles, ClassNames) {
   EXPECT_EQ(names[9], "Ankle boot");
 }
 
+TINYTORCH_TEST_FORMULA(FashionMnistFiles, PixelsToFeaturesScalesEachPixel,
+                       "(N, H, W) uint8 -> (N, H*W): x = p / 255, "
+                       "z = (p / 255 - kFashionMnistMean) / kFashionMnistStd; "
+                       "float input throws DTypeError, 1-D input ShapeError");
 TEST(FashionMnistFiles, PixelsToFeaturesScalesEachPixel) {
   Tensor pixels = Tensor::from_int32({0, 51, 255, 128, 7, 200}, {2, 1, 3}).to(DType::UInt8);
   Tensor unit = pixels_to_features(pixels, PixelScale::UnitRange);
@@ -184,6 +218,13 @@ class FashionMnistFolder : public ::testing::Test {
   fs::path dir_;
 };
 
+TINYTORCH_CONCEPT(FashionMnistFolder, "loading Fashion-MNIST from a folder of small hand-written IDX files",
+                  "name.gz is read, else name; images (N, 28, 28) and labels (N) must agree in N and labels lie "
+                  "in 0..9, else FileError");
+
+TINYTORCH_TEST_FORMULA(FashionMnistFolder, ReadsUncompressedFiles,
+                       "uncompressed t10k files with 2 images of 255s and labels (4, 7) -> features (2, 784) all "
+                       "255 / 255 = 1");
 TEST_F(FashionMnistFolder, ReadsUncompressedFiles) {
   write_split("t10k", 2, {4, 7});
   TensorDataset test = load_fashion_mnist(dir_.string(), "test");
@@ -192,6 +233,8 @@ TEST_F(FashionMnistFolder, ReadsUncompressedFiles) {
   EXPECT_EQ(test.get(1).features.to_vector(), std::vector<float>(784, 1.0f));  // 255 / 255
 }
 
+TINYTORCH_TEST_FORMULA(FashionMnistFolder, MissingFileIsNamedWithTheInstallHint,
+                       "FileError: <dir>/train-images-idx3-ubyte.gz is missing, plus the install hint");
 TEST_F(FashionMnistFolder, MissingFileIsNamedWithTheInstallHint) {
   write_split("t10k", 2, {4, 7});
   const std::string message = error_of(dir_.string(), "train");
@@ -199,11 +242,15 @@ TEST_F(FashionMnistFolder, MissingFileIsNamedWithTheInstallHint) {
   EXPECT_MESSAGE_HAS(message, "install the Debian package dataset-fashion-mnist");
 }
 
+TINYTORCH_TEST_FORMULA(FashionMnistFolder, ImagesAndLabelsMustAgree,
+                       "3 labels for 2 images: FileError ... holds labels of shape (3,) but ...");
 TEST_F(FashionMnistFolder, ImagesAndLabelsMustAgree) {
   write_split("t10k", 2, {4, 7, 1});
   EXPECT_MESSAGE_HAS(error_of(dir_.string(), "test"), "holds labels of shape (3,) but");
 }
 
+TINYTORCH_TEST_FORMULA(FashionMnistFolder, LabelsMustBeClasses0To9,
+                       "label 10: FileError label 10 at index 1; expected a class in 0..9");
 TEST_F(FashionMnistFolder, LabelsMustBeClasses0To9) {
   write_split("t10k", 2, {4, 10});
   EXPECT_MESSAGE_HAS(error_of(dir_.string(), "test"), "label 10 at index 1; expected a class in 0..9");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/data/idx_reader.hpp"
 
 using namespace tinytorch;
@@ -86,6 +87,13 @@ class IdxReader : public ::testing::Test {
 
 }  // namespace
 
+TINYTORCH_CONCEPT(IdxReader, "reading IDX files (raw or gzip) and naming every way they can be broken",
+                  "magic 00 00 08 d, then d sizes as big-endian uint32 (size = b0 2^24 + b1 2^16 + b2 2^8 + b3), "
+                  "then prod(sizes) bytes, row-major; anything else is a FileError naming the file and the "
+                  "problem");
+
+TINYTORCH_TEST_FORMULA(IdxReader, BigEndianSizes,
+                       "size = b0 2^24 + b1 2^16 + b2 2^8 + b3: 00 00 EA 60 = 60000, 12 34 56 78 = 0x12345678");
 TEST_F(IdxReader, BigEndianSizes) {
   const uint8_t bytes[4] = {0x00, 0x00, 0xEA, 0x60};  // 0xEA60 = 60000
   EXPECT_EQ(read_big_endian_u32(bytes), 60000u);
@@ -93,6 +101,8 @@ TEST_F(IdxReader, BigEndianSizes) {
   EXPECT_EQ(read_big_endian_u32(all), 0x12345678u);  // most significant byte first
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, ReadsRawLabels,
+                       "magic 0x00000801, size 5, bytes 9 0 0 3 0 -> uint8 tensor (5) = [9, 0, 0, 3, 0]");
 TEST_F(IdxReader, ReadsRawLabels) {
   const Bytes labels = {9, 0, 0, 3, 0};
   Tensor t = read_idx(write_raw("labels-idx1-ubyte", idx_file(1, {5}, labels)));
@@ -101,6 +111,8 @@ TEST_F(IdxReader, ReadsRawLabels) {
   EXPECT_EQ(t.to_int32_vector(), (std::vector<int32_t>{9, 0, 0, 3, 0}));
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, ReadsGzippedImagesWithOddSizes,
+                       "gzip of magic 0x00000803, sizes (3, 5, 7) -> uint8 (3, 5, 7) with pixel k = 7k mod 256");
 TEST_F(IdxReader, ReadsGzippedImagesWithOddSizes) {
   const Bytes pixels = counting(3 * 5 * 7);  // pixel k = 7k mod 256
   Tensor t = read_idx(write_gzip("images-idx3-ubyte.gz", idx_file(3, {3, 5, 7}, pixels)));
@@ -109,6 +121,8 @@ TEST_F(IdxReader, ReadsGzippedImagesWithOddSizes) {
   for (std::size_t k = 0; k < pixels.size(); ++k) ASSERT_EQ(values[k], pixels[k]) << "pixel " << k;
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, GzipAndRawGiveTheSameTensor,
+                       "read_idx(raw file) == read_idx(gzip of the same bytes): shape (17, 3), equal values");
 TEST_F(IdxReader, GzipAndRawGiveTheSameTensor) {
   const Bytes file = idx_file(2, {17, 3}, counting(51, 13));
   Tensor raw = read_idx(write_raw("a-idx2-ubyte", file));
@@ -117,11 +131,15 @@ TEST_F(IdxReader, GzipAndRawGiveTheSameTensor) {
   EXPECT_EQ(raw.to_int32_vector(), gz.to_int32_vector());
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, ZeroExamplesIsAnEmptyTensor,
+                       "sizes (0, 28, 28) -> an empty tensor of shape (0, 28, 28)");
 TEST_F(IdxReader, ZeroExamplesIsAnEmptyTensor) {
   Tensor t = read_idx(write_raw("empty-idx3-ubyte", idx_file(3, {0, 28, 28}, {})));
   EXPECT_EQ(t.shape(), (Shape{0, 28, 28}));
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, MissingFileIsNamed, "a missing file: FileError naming the path and no such "
+                       "file");
 TEST_F(IdxReader, MissingFileIsNamed) {
   const std::string path = (dir_ / "t10k-images-idx3-ubyte.gz").string();
   const std::string message = error_of(path);
@@ -129,8 +147,12 @@ TEST_F(IdxReader, MissingFileIsNamed) {
   EXPECT_MESSAGE_HAS(message, "no such file");
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, DirectoryIsNotAnIdxFile, "a directory: FileError ... is a directory");
 TEST_F(IdxReader, DirectoryIsNotAnIdxFile) { EXPECT_MESSAGE_HAS(error_of(dir_.string()), "is a directory"); }
 
+TINYTORCH_TEST_FORMULA(IdxReader, TruncatedPixelsSayWhatTheHeaderPromised,
+                       "data shorter than prod(sizes): truncated: header promises 4x28x28 = 3136 bytes of "
+                       "pixels, file holds 123 (raw and gzip)");
 TEST_F(IdxReader, TruncatedPixelsSayWhatTheHeaderPromised) {
   // 4·28·28 = 3136 bytes promised, 123 present.
   const Bytes file = idx_file(3, {4, 28, 28}, counting(123));
@@ -141,11 +163,15 @@ TEST_F(IdxReader, TruncatedPixelsSayWhatTheHeaderPromised) {
   EXPECT_MESSAGE_HAS(error_of(write_gzip("t10k-images-idx3-ubyte.gz", file)), expected);
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, TruncatedLabels, "truncated: header promises 10 bytes of labels, file holds 6");
 TEST_F(IdxReader, TruncatedLabels) {
   EXPECT_MESSAGE_HAS(error_of(write_gzip("l.gz", idx_file(1, {10}, counting(6)))),
                      "truncated: header promises 10 bytes of labels, file holds 6");
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, TruncatedHeader,
+                       "a header needs 4 + 4d bytes: 9 bytes for d = 3 -> the header ends after 9 bytes; "
+                       "3 dimensions need 16; fewer than 4 bytes -> too short for the 4-byte IDX magic number");
 TEST_F(IdxReader, TruncatedHeader) {
   Bytes file = idx_file(3, {4, 28, 28}, {});
   file.resize(9);  // magic + one size + 1 byte of the second
@@ -155,6 +181,9 @@ TEST_F(IdxReader, TruncatedHeader) {
   EXPECT_MESSAGE_HAS(error_of(write_raw("zero", Bytes{})), "truncated: 0 bytes");
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, CutGzipStreamIsTruncated,
+                       "half a .gz file: truncated: header promises 4x32x32 = 4096 bytes of pixels, "
+                       "file holds ... (gzip stream ends early)");
 TEST_F(IdxReader, CutGzipStreamIsTruncated) {
   // Compress a file whose pixels do not compress well, then cut the .gz in half.
   Bytes pixels(64 * 64);
@@ -168,6 +197,9 @@ TEST_F(IdxReader, CutGzipStreamIsTruncated) {
   EXPECT_MESSAGE_HAS(message, "gzip stream ends early");
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, CorruptGzipDataIsAFileError,
+                       "a flipped byte in the deflate stream gives a FileError (bad data or CRC-32) or, rarely, "
+                       "a file of the right size (512 elements); never a crash");
 TEST_F(IdxReader, CorruptGzipDataIsAFileError) {
   // Flipping bytes inside the deflate stream breaks the data or its CRC-32: an error, never a crash.
   const Bytes file = idx_file(3, {2, 16, 16}, counting(512, 3));
@@ -185,16 +217,21 @@ TEST_F(IdxReader, CorruptGzipDataIsAFileError) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, WrongMagic, "type byte 0x09 instead of 0x08: wrong magic number 0x00000901");
 TEST_F(IdxReader, WrongMagic) {
   // 0x00000903: type 0x09 (signed byte) is a valid IDX type, but not what these datasets hold.
   EXPECT_MESSAGE_HAS(error_of(write_raw("m", idx_file(1, {2}, {1, 2}, 0x09))), "wrong magic number 0x00000901");
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, BadDimensionCount, "d must be 1..3: d = 0 or 4 -> bad dimension count d");
 TEST_F(IdxReader, BadDimensionCount) {
   EXPECT_MESSAGE_HAS(error_of(write_raw("d0", idx_file(0, {}, {1}))), "bad dimension count 0");
   EXPECT_MESSAGE_HAS(error_of(write_gzip("d4.gz", idx_file(4, {1, 1, 1, 1}, {1}))), "bad dimension count 4");
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, TrailingGarbage,
+                       "bytes after prod(sizes): trailing garbage: 7 bytes after the data "
+                       "(header promises 3 bytes of labels)");
 TEST_F(IdxReader, TrailingGarbage) {
   Bytes file = idx_file(1, {3}, {1, 2, 3});
   file.insert(file.end(), {0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0x02});
@@ -203,6 +240,9 @@ TEST_F(IdxReader, TrailingGarbage) {
   EXPECT_MESSAGE_HAS(error_of(write_gzip("t.gz", file)), expected);
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, NeitherGzipNorIdx,
+                       "first 4 bytes neither gzip nor IDX magic: neither a gzip file nor an IDX file: it starts "
+                       "with 0x68656c6c; inside gzip: the gzip content is not an IDX file");
 TEST_F(IdxReader, NeitherGzipNorIdx) {
   const std::string text = "hello, world\n";
   EXPECT_MESSAGE_HAS(error_of(write_raw("hello.txt", Bytes(text.begin(), text.end()))),
@@ -211,6 +251,9 @@ TEST_F(IdxReader, NeitherGzipNorIdx) {
                      "the gzip content is not an IDX file: magic number 0x68656c6c");
 }
 
+TINYTORCH_TEST_FORMULA(IdxReader, ImpossibleSizesAreTruncatedNotAllocated,
+                       "prod(sizes) larger than the file is truncated before any allocation: header promises "
+                       "4294967295x4294967295x4294967295 bytes of pixels, file holds 10");
 TEST_F(IdxReader, ImpossibleSizesAreTruncatedNotAllocated) {
   // 2^32-1 cubed bytes cannot be in a 26-byte file: no allocation is tried.
   const std::string message =

@@ -6,6 +6,7 @@
 #include <numbers>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/random.hpp"
 #include "tinytorch/data/synthetic.hpp"
 
@@ -15,6 +16,13 @@ namespace {
 constexpr double kCoordinateTolerance = 1e-6;  // float coordinates of points within radius 1
 }
 
+TINYTORCH_CONCEPT(Spirals, "the spirals toy dataset: K arms that no straight line separates",
+                  "point i of arm k: r = (i + 1) / n, theta = 2 pi k / K + 4 r + noise * eps (eps ~ N(0, 1)), "
+                  "x = (r cos theta, r sin theta), label k, row k n + i");
+
+TINYTORCH_TEST_FORMULA(Spirals, NoiselessPointsLieOnTheArms,
+                       "noise 0: x = (r cos theta, r sin theta), r = (i + 1) / n, theta = 2 pi k / K + 4 r, "
+                       "label k (+- 1e-6), features (n K, 2)");
 TEST(Spirals, NoiselessPointsLieOnTheArms) {
   // Point i of arm k: r = (i+1)/n, θ = 2πk/K + 4r, x = (r cos θ, r sin θ).
   constexpr int64_t kPerClass = 17;
@@ -34,6 +42,9 @@ TEST(Spirals, NoiselessPointsLieOnTheArms) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Spirals, NoiseMovesTheAngleNotTheRadius,
+                       "noise only changes theta: |x| = hypot(x0, x1) = r = (i + 1) / n (+- 1e-6), "
+                       "but the points differ from the noiseless ones");
 TEST(Spirals, NoiseMovesTheAngleNotTheRadius) {
   TensorDataset spirals = make_spirals(5, 4, 0.3f, 9);
   for (int64_t row = 0; row < 20; ++row) {
@@ -44,11 +55,15 @@ TEST(Spirals, NoiseMovesTheAngleNotTheRadius) {
   EXPECT_NE(spirals.features().to_vector(), noiseless.features().to_vector());
 }
 
+TINYTORCH_TEST_FORMULA(Spirals, SameSeedSamePoints,
+                       "the same seed gives the same points; another seed other points");
 TEST(Spirals, SameSeedSamePoints) {
   EXPECT_EQ(make_spirals(7, 3, 0.2f, 42).features().to_vector(), make_spirals(7, 3, 0.2f, 42).features().to_vector());
   EXPECT_NE(make_spirals(7, 3, 0.2f, 42).features().to_vector(), make_spirals(7, 3, 0.2f, 43).features().to_vector());
 }
 
+TINYTORCH_TEST_FORMULA(Spirals, BadArgumentsAreValueErrors,
+                       "n >= 1, K >= 1, noise >= 0 and not NaN, else ValueError");
 TEST(Spirals, BadArgumentsAreValueErrors) {
   EXPECT_THROW(make_spirals(0, 3, 0.1f, 1), ValueError);
   EXPECT_THROW(make_spirals(5, 0, 0.1f, 1), ValueError);
@@ -56,6 +71,13 @@ TEST(Spirals, BadArgumentsAreValueErrors) {
   EXPECT_THROW(make_spirals(5, 3, std::nanf(""), 1), ValueError);
 }
 
+TINYTORCH_CONCEPT(Blobs, "the blobs toy dataset: K Gaussian clusters in D dimensions",
+                  "one Generator(seed): centre[k][d] = uniform(-10, 10) first (k-major), "
+                  "then label_i = i mod K and x_i[d] = normal(centre[label_i][d], std), row by row");
+
+TINYTORCH_TEST_FORMULA(Blobs, MatchTheDocumentedDraws,
+                       "replaying Generator(2024): centres uniform(-10, 10) k-major, "
+                       "then x_i[d] = normal(centre[i mod K][d], 0.5) equal bit for bit; label_i = i mod K");
 TEST(Blobs, MatchTheDocumentedDraws) {
   // synthetic.hpp: one Generator(seed); centres first (uniform(-10, 10), k-major),
   // then x_i[d] = normal(centre[i mod K][d], std) row by row.
@@ -76,6 +98,9 @@ TEST(Blobs, MatchTheDocumentedDraws) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Blobs, ClassMeansAreNearTheirCentres,
+                       "the mean of m draws of N(c, std^2) is within 5 std / sqrt(m) of c: m = 3000 / 4 per "
+                       "class, std 1.5");
 TEST(Blobs, ClassMeansAreNearTheirCentres) {
   // The mean of m draws of N(c, σ²) is within 5σ/√m of c (a 5-sigma bound).
   constexpr int64_t kSamples = 3000, kCenters = 4, kDims = 2;
@@ -94,6 +119,9 @@ TEST(Blobs, ClassMeansAreNearTheirCentres) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Blobs, SameSeedSamePointsAndBadArguments,
+                       "same seed -> same points, another seed -> other points; "
+                       "n, K, D >= 1 and std >= 0, else ValueError");
 TEST(Blobs, SameSeedSamePointsAndBadArguments) {
   EXPECT_EQ(make_blobs(10, 2, 3, 1.0f, 5).features().to_vector(), make_blobs(10, 2, 3, 1.0f, 5).features().to_vector());
   EXPECT_NE(make_blobs(10, 2, 3, 1.0f, 5).features().to_vector(), make_blobs(10, 2, 3, 1.0f, 6).features().to_vector());

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "concepts.hpp"
 #include "tinytorch/core/activation_layers.hpp"
 #include "tinytorch/core/linear.hpp"
 #include "tinytorch/core/sequential.hpp"
@@ -54,6 +55,13 @@ class Residual : public Module {
   std::shared_ptr<Linear> inner_;
 };
 
+TINYTORCH_CONCEPT(LayerCounter, "the table of layer types: what each computes and what it stores",
+                  "a layer type with a registered counter is counted by its rule; "
+                  "a type without one is reported as not counted and adds nothing to the totals");
+
+TINYTORCH_TEST_FORMULA(LayerCounter, UnknownLayerIsReportedAsNotCountedAndLeftOutOfTheTotals,
+                       "Linear(5, 3) counted, unknown Doubler not counted (ops 0, uncounted_layers = 1): per "
+                       "sample ops = (K*N, N, 0) = (15, 3, 0)");
 TEST(LayerCounter, UnknownLayerIsReportedAsNotCountedAndLeftOutOfTheTotals) {
   Sequential model(std::vector<std::shared_ptr<Module>>{std::make_shared<Linear>(5, 3), std::make_shared<Doubler>()});
   const ModelProfile profile = Profiler({.batch_sizes = {}, .measure_time = false}).profile(model, {5});
@@ -65,6 +73,8 @@ TEST(LayerCounter, UnknownLayerIsReportedAsNotCountedAndLeftOutOfTheTotals) {
   EXPECT_EQ(profile.ops_per_sample, (OpCounts{5 * 3, 3, 0})) << "only the Linear: K·N = 15, N = 3";
 }
 
+TINYTORCH_TEST_FORMULA(LayerCounter, RegisteredRowCountsANewLayerType,
+                       "a registered element-wise rule counts numel(output) = 3 * 11 = 33 activations");
 TEST(LayerCounter, RegisteredRowCountsANewLayerType) {
   // Doubler2 is a distinct type so that this registration cannot leak into the test above.
   class Doubler2 : public Doubler {};
@@ -76,6 +86,9 @@ TEST(LayerCounter, RegisteredRowCountsANewLayerType) {
   EXPECT_EQ(rows[0].ops, (OpCounts{0, 0, 33}));  // 3·11 elements
 }
 
+TINYTORCH_TEST_FORMULA(LayerCounter, QuantizedLayerReportsItsOwnStoredBytesByDtype,
+                       "bytes = numel * dtype_size per dtype: int8 784*256 * 1, int32 256 * 4, float32 256 * 4; "
+                       "parameters = 784*256 + 256 + 256; ops (784*256, 256, 0)");
 TEST(LayerCounter, QuantizedLayerReportsItsOwnStoredBytesByDtype) {
   register_layer_counter<FakeInt8Linear>(
       [](const FakeInt8Linear& layer, const Shape& in, const Shape&) {
@@ -93,6 +106,9 @@ TEST(LayerCounter, QuantizedLayerReportsItsOwnStoredBytesByDtype) {
   EXPECT_EQ(rows[0].ops, (OpCounts{784 * 256, 256, 0}));
 }
 
+TINYTORCH_TEST_FORMULA(LayerCounter, ModuleWithItsOwnForwardIsOneUncountedRowWithAllItsParameters,
+                       "a module with children and its own forward is one row, not counted, "
+                       "with all its parameters 7*7 + 7 = 56");
 TEST(LayerCounter, ModuleWithItsOwnForwardIsOneUncountedRowWithAllItsParameters) {
   Residual block(7);
   const std::vector<LayerProfile> rows = profile_layers(block, {2, 7});
@@ -102,6 +118,8 @@ TEST(LayerCounter, ModuleWithItsOwnForwardIsOneUncountedRowWithAllItsParameters)
   EXPECT_EQ(rows[0].parameters, 7 * 7 + 7);
 }
 
+TINYTORCH_TEST_FORMULA(LayerCounter, RowWithoutCountFunctionIsRejected,
+                       "registering a counter with no count function throws ValueError");
 TEST(LayerCounter, RowWithoutCountFunctionIsRejected) {
   EXPECT_THROW(register_layer_counter(std::type_index(typeid(Doubler)), LayerCounter{}), ValueError);
 }

@@ -2,6 +2,7 @@
 // forward pass, above what was alive before it (tinytorch::memory_stats()).
 #include <gtest/gtest.h>
 
+#include "concepts.hpp"
 #include "mlp.hpp"
 #include "tinytorch/core/storage.hpp"
 #include "tinytorch/profiling/profiler.hpp"
@@ -9,6 +10,13 @@
 namespace tinytorch {
 namespace {
 
+TINYTORCH_CONCEPT(Memory, "peak tensor memory of one forward pass",
+                  "peak = the most tensor-storage bytes alive at once during the forward pass, "
+                  "above what was alive before it; a float32 (B, N) tensor is B * N * 4 bytes");
+
+TINYTORCH_TEST_FORMULA(Memory, LinearForwardAllocatesExactlyItsOutput,
+                       "Linear(17, 63), B = 5: input 5 * 17 * 4, output = peak = 5 * 63 * 4 bytes, "
+                       "one allocation");
 TEST(Memory, LinearForwardAllocatesExactlyItsOutput) {
   // linear() writes x Wᵀ + b straight into one new (B, N) tensor: B·N·4 bytes, one allocation.
   Linear layer(17, 63);
@@ -20,6 +28,9 @@ TEST(Memory, LinearForwardAllocatesExactlyItsOutput) {
   EXPECT_EQ(m.allocations, 1);
 }
 
+TINYTORCH_TEST_FORMULA(Memory, MlpPeakIsTwoWideActivationsAliveAtOnce,
+                       "peak = Linear(784, 256)'s output + ReLU's output alive at once = 2 * B * 256 * 4; "
+                       "output B * 10 * 4; 5 layers -> 5 allocations (B = 1, 64, 65)");
 TEST(Memory, MlpPeakIsTwoWideActivationsAliveAtOnce) {
   // In Sequential::forward, x = layer(x) frees the previous activation only after
   // the next one exists. The widest moment: Linear(784,256)'s output and the
@@ -35,6 +46,8 @@ TEST(Memory, MlpPeakIsTwoWideActivationsAliveAtOnce) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Memory, MeasurementLeavesNothingAlive,
+                       "memory_stats().current_bytes after measure_memory = before it");
 TEST(Memory, MeasurementLeavesNothingAlive) {
   Sequential mlp = test::milestone_mlp();
   const int64_t before = memory_stats().current_bytes;
@@ -42,6 +55,9 @@ TEST(Memory, MeasurementLeavesNothingAlive) {
   EXPECT_EQ(memory_stats().current_bytes, before);
 }
 
+TINYTORCH_TEST_FORMULA(Memory, ProfilerReportsOneEntryPerBatchSize,
+                       "one MemoryProfile per batch size: B = 3 -> peak 2 * 3 * 256 * 4; "
+                       "measure_time = false -> no latency");
 TEST(Memory, ProfilerReportsOneEntryPerBatchSize) {
   Sequential mlp = test::milestone_mlp();
   const ModelProfile profile = Profiler({.batch_sizes = {1, 3}, .measure_time = false}).profile(mlp, {784});

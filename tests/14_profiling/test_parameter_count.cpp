@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "concepts.hpp"
 #include "mlp.hpp"
 #include "tinytorch/core/dropout.hpp"
 #include "tinytorch/profiling/profiler.hpp"
@@ -14,6 +15,12 @@ namespace {
 //           = 200,704 + 256 + 32,768 + 128 + 1,280 + 10 = 235,146.
 constexpr int64_t kMlpParameters = 235146;
 
+TINYTORCH_CONCEPT(ParameterCount, "counting a model's parameters and their bytes",
+                  "parameters = sum of numel over the stored tensors; "
+                  "bytes = sum of numel * dtype_size, grouped by dtype; Linear(in, out): in * out + out");
+
+TINYTORCH_TEST_FORMULA(ParameterCount, MilestoneMlpHas235146Parameters,
+                       "784*256 + 256 + 256*128 + 128 + 128*10 + 10 = 235146 = mlp.num_parameters()");
 TEST(ParameterCount, MilestoneMlpHas235146Parameters) {
   Sequential mlp = test::milestone_mlp();
   const ModelProfile profile = Profiler({.batch_sizes = {}, .measure_time = false}).profile(mlp, {784});
@@ -22,6 +29,8 @@ TEST(ParameterCount, MilestoneMlpHas235146Parameters) {
   EXPECT_EQ(profile.parameters, mlp.num_parameters());
 }
 
+TINYTORCH_TEST_FORMULA(ParameterCount, MilestoneMlpStores4BytesPerParameterAllFloat32,
+                       "only float32: 4 * 235146 = 940584 bytes");
 TEST(ParameterCount, MilestoneMlpStores4BytesPerParameterAllFloat32) {
   Sequential mlp = test::milestone_mlp();
   const ModelProfile profile = Profiler({.batch_sizes = {}, .measure_time = false}).profile(mlp, {784});
@@ -30,6 +39,9 @@ TEST(ParameterCount, MilestoneMlpStores4BytesPerParameterAllFloat32) {
   EXPECT_EQ(total_bytes(profile.parameter_bytes), 940584);
 }
 
+TINYTORCH_TEST_FORMULA(ParameterCount, PerLayerRowsOfTheMlp,
+                       "rows named 0..4 by position: in * out + out per Linear (200960, 32896, 1290), "
+                       "0 per ReLU (which stores nothing)");
 TEST(ParameterCount, PerLayerRowsOfTheMlp) {
   Sequential mlp = test::milestone_mlp();
   const std::vector<LayerProfile> rows = profile_layers(mlp, {1, 784});
@@ -45,6 +57,8 @@ TEST(ParameterCount, PerLayerRowsOfTheMlp) {
   EXPECT_TRUE(rows[1].parameter_bytes.empty()) << "a ReLU stores nothing";
 }
 
+TINYTORCH_TEST_FORMULA(ParameterCount, OddShapesWithAndWithoutBias,
+                       "Linear(17, 63): 17 * 63 + 63 = 1134; Linear(63, 1, no bias): 63, 63 * 4 bytes");
 TEST(ParameterCount, OddShapesWithAndWithoutBias) {
   // 17·63 + 63 = 1,134 and 63·1 (no bias) = 63.
   Linear with_bias(17, 63);
@@ -54,6 +68,8 @@ TEST(ParameterCount, OddShapesWithAndWithoutBias) {
   EXPECT_EQ(count_bytes(stored_tensors(without_bias)).at(DType::Float32), 63 * 4);
 }
 
+TINYTORCH_TEST_FORMULA(ParameterCount, BytesAreGroupedByDtype,
+                       "5 float32 * 4 = 20, 7 int8 * 1 = 7, 3 int32 * 4 = 12: total 39 bytes, 15 parameters");
 TEST(ParameterCount, BytesAreGroupedByDtype) {
   // 5 float32 (20 bytes) + 7 int8 (7 bytes) + 3 int32 (12 bytes): sizes 4, 1, 4.
   const std::vector<Tensor> tensors = {Tensor::zeros({5}), Tensor::zeros({7}, DType::Int8),
@@ -66,6 +82,9 @@ TEST(ParameterCount, BytesAreGroupedByDtype) {
   EXPECT_EQ(count_parameters(tensors), 15);
 }
 
+TINYTORCH_TEST_FORMULA(ParameterCount, NestedSequentialsAreOpenedWithDottedPaths,
+                       "nested Sequentials are opened, rows named by dotted path: 0.0, 0.1, 1; "
+                       "parameters (3*4 + 4) + (4*2 + 2)");
 TEST(ParameterCount, NestedSequentialsAreOpenedWithDottedPaths) {
   // Sequential(Sequential(Linear(3,4), ReLU()), Linear(4,2)): rows 0.0, 0.1, 1.
   auto inner = std::make_shared<Sequential>(Linear(3, 4), ReLU());
@@ -78,6 +97,9 @@ TEST(ParameterCount, NestedSequentialsAreOpenedWithDottedPaths) {
   EXPECT_EQ(rows[0].parameters + rows[2].parameters, (3 * 4 + 4) + (4 * 2 + 2));
 }
 
+TINYTORCH_TEST_FORMULA(ParameterCount, ProfilingRestoresTrainingModeAndDoesNotRecordAGraph,
+                       "profiling runs in eval mode under NoGradGuard, then restores train mode; "
+                       "no grad is created; Dropout in eval is the identity: ops 0");
 TEST(ParameterCount, ProfilingRestoresTrainingModeAndDoesNotRecordAGraph) {
   Sequential model(Linear(3, 4), Dropout(0.5f), Linear(4, 2));
   model.train();

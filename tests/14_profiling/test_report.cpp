@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "concepts.hpp"
 #include "mlp.hpp"
 #include "tinytorch/profiling/report.hpp"
 
@@ -15,6 +16,14 @@ ModelProfile mlp_profile() {
   return Profiler({.batch_sizes = {1, 64}, .layer_batch_size = 4, .warmup_runs = 1, .timed_runs = 3}).profile(mlp, {784});
 }
 
+TINYTORCH_CONCEPT(Report, "the profile as a table and as JSON",
+                  "the table and the JSON hold the ModelProfile's own numbers: 784-256-128-10 MLP parameters "
+                  "235146, 940584 float32 bytes, 234752 multiply-adds, FLOPs 2 * 234752 + 394 = 469898; "
+                  "integers grouped by thousands");
+
+TINYTORCH_TEST_FORMULA(Report, WithThousandsGroupsDigitsByThree,
+                       "digits grouped by three from the right with commas: 999 -> 999, 1000 -> 1,000, "
+                       "1234567 -> 1,234,567, -45678 -> -45,678");
 TEST(Report, WithThousandsGroupsDigitsByThree) {
   EXPECT_EQ(with_thousands(0), "0");
   EXPECT_EQ(with_thousands(999), "999");
@@ -24,6 +33,10 @@ TEST(Report, WithThousandsGroupsDigitsByThree) {
   EXPECT_EQ(with_thousands(-45678), "-45,678");
 }
 
+TINYTORCH_TEST_FORMULA(Report, JsonHoldsTheMlpFigures,
+                       "parameters 235146, float32 bytes 4 * 235146 = 940584, multiply_adds 234752, "
+                       "matmul_flops 2 * 234752, bias_adds 394, activations 384; "
+                       "layer 0 parameters 784*256 + 256 = 200960; memory peak 2 * 64 * 256 * 4");
 TEST(Report, JsonHoldsTheMlpFigures) {
   const nlohmann::json j = profile_to_json(mlp_profile());
   EXPECT_EQ(j["model"], "Sequential");
@@ -48,6 +61,10 @@ TEST(Report, JsonHoldsTheMlpFigures) {
   EXPECT_NE(j["environment"]["blas"].get<std::string>().find("OpenBLAS"), std::string::npos);
 }
 
+TINYTORCH_TEST_FORMULA(Report, TableShowsEveryLayerAndTheTotals,
+                       "the table shows 235,146 parameters, 940,584 bytes, 234,752 multiply-adds, "
+                       "469,504 and 469,898 FLOPs, each layer's shapes (784,)->(256,) ... (128,)->(10,) and the "
+                       "OpenBLAS core");
 TEST(Report, TableShowsEveryLayerAndTheTotals) {
   const std::string table = format_profile(mlp_profile());
   for (const char* expected : {"235,146", "940,584", "234,752", "469,504", "469,898", "(784,)->(256,)", "(128,)->(10,)",
@@ -56,6 +73,9 @@ TEST(Report, TableShowsEveryLayerAndTheTotals) {
   }
 }
 
+TINYTORCH_TEST_FORMULA(Report, UncountedLayersAreMarkedInTheTable,
+                       "an uncounted layer makes the totals a lower bound (the table says so) and the JSON row "
+                       "has counted = false");
 TEST(Report, UncountedLayersAreMarkedInTheTable) {
   ModelProfile profile = mlp_profile();
   profile.layers[1].counted = false;

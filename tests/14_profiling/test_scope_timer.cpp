@@ -8,6 +8,8 @@
 #include <string>
 #include <thread>
 
+#include "concepts.hpp"
+
 namespace tinytorch {
 namespace {
 
@@ -18,6 +20,12 @@ std::optional<ScopeRecord> find_record(const std::vector<ScopeRecord>& records, 
   return std::nullopt;
 }
 
+TINYTORCH_CONCEPT(ScopeTimer, "timing labelled scopes (TINYTORCH_PROFILE_SCOPE switched on)",
+                  "each scope adds elapsed = t_end - t_begin (steady_clock) to its label: calls += 1, "
+                  "total += elapsed, max = max(max, elapsed); records sorted by total, largest first");
+
+TINYTORCH_TEST_FORMULA(ScopeTimer, EachScopeAddsOneCallToItsLabel,
+                       "a scope entered 3 times: calls = 3, total >= max");
 TEST(ScopeTimer, EachScopeAddsOneCallToItsLabel) {
   reset_scope_timers();
   for (int i = 0; i < 3; ++i) {
@@ -30,6 +38,9 @@ TEST(ScopeTimer, EachScopeAddsOneCallToItsLabel) {
   EXPECT_GE(body->total_ns, body->max_ns);
 }
 
+TINYTORCH_TEST_FORMULA(ScopeTimer, TwoScopesOnOneLineGetTwoVariables,
+                       "two TINYTORCH_PROFILE_SCOPE on one line get two variable names "
+                       "(__COUNTER__ expanded through a second macro level), so both labels are recorded");
 TEST(ScopeTimer, TwoScopesOnOneLineGetTwoVariables) {
   // Would not compile if both expanded to the same name (the x##__LINE__ bug).
   reset_scope_timers();
@@ -41,6 +52,8 @@ TEST(ScopeTimer, TwoScopesOnOneLineGetTwoVariables) {
   EXPECT_TRUE(find_record(records, "inner").has_value());
 }
 
+TINYTORCH_TEST_FORMULA(ScopeTimer, ElapsedTimeCoversTheScope,
+                       "a scope that sleeps 2 ms: total_ns >= 2000000 (a clock can be late, never early)");
 TEST(ScopeTimer, ElapsedTimeCoversTheScope) {
   // The scope sleeps 2 ms; a clock can only be late, never early: total >= 2 ms.
   reset_scope_timers();
@@ -53,6 +66,9 @@ TEST(ScopeTimer, ElapsedTimeCoversTheScope) {
   EXPECT_GE(sleep->total_ns, 2'000'000);
 }
 
+TINYTORCH_TEST_FORMULA(ScopeTimer, RecordsAreSortedByTotalAndReset,
+                       "small: 10 + 20 = 30 ns over 2 calls, max 20; large: 500 ns comes first; "
+                       "reset empties the records");
 TEST(ScopeTimer, RecordsAreSortedByTotalAndReset) {
   reset_scope_timers();
   record_scope_time("small", 10);

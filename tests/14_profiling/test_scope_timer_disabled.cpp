@@ -4,8 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include "concepts.hpp"
+
 namespace tinytorch {
 namespace {
+
+TINYTORCH_CONCEPT(ScopeTimerDisabled, "scope timers switched off (the default build)",
+                  "without TINYTORCH_ENABLE_SCOPE_TIMERS, TINYTORCH_PROFILE_SCOPE expands to nothing: no record "
+                  "is made");
 
 TEST(ScopeTimerDisabled, MacroRecordsNothing) {
 #ifdef TINYTORCH_ENABLE_SCOPE_TIMERS
