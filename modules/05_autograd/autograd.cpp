@@ -153,6 +153,7 @@ std::vector<AutogradMeta*> topological_order(AutogradMeta* root) {
 // a leaf's grad must never alias another tensor (the optimizer updates in place).
 void accumulate_into_leaf(AutogradMeta& leaf, Tensor g) {
   if (!leaf.requires_grad) return;
+  // BEGIN SOLUTION
   if (!leaf.grad.defined()) {
     const bool private_memory = g.is_contiguous() && g.storage().use_count() == 1;
     leaf.grad = private_memory ? std::move(g) : g.clone();
@@ -167,6 +168,7 @@ void accumulate_into_leaf(AutogradMeta& leaf, Tensor g) {
   const float* add = addend.data<float>();
   const int64_t count = addend.numel();
   for (int64_t i = 0; i < count; ++i) sum[i] += add[i];
+  // END SOLUTION
 }
 
 void check_input_grads(const Node& node, const std::vector<Tensor>& input_grads) {

@@ -7,12 +7,10 @@
 // calls, so that each costs one pass and one allocation.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <string>
 
 #include "tinytorch/core/activations.hpp"
 #include "tinytorch/core/autograd.hpp"
-#include "tinytorch/core/blas.hpp"
 #include "tinytorch/core/linear.hpp"
 #include "tinytorch/core/losses.hpp"
 
@@ -267,25 +265,6 @@ struct LinearBackward : Node {
   }
 };
 
-void check_linear_operands(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  for (const Tensor* t : {&x, &weight}) {
-    if (!t->defined()) throw ValueError("linear: x and weight must be defined");
-    if (t->dtype() != DType::Float32) {
-      throw DTypeError("linear: operand of shape " + shape_str(t->shape()) + " holds " +
-                       std::string(dtype_name(t->dtype())) + "; expected float32");
-    }
-  }
-  if (x.dim() != 2 || weight.dim() != 2 || x.shape()[1] != weight.shape()[1]) {
-    throw ShapeError("linear: x is " + shape_str(x.shape()) + ", weight is " + shape_str(weight.shape()) +
-                     "; expected x (B, in_features) and weight (out_features, in_features) with equal in_features");
-  }
-  if (bias.defined() &&
-      (bias.dtype() != DType::Float32 || bias.shape() != Shape{weight.shape()[0]})) {
-    throw ShapeError("linear: bias is " + shape_str(bias.shape()) + " " + std::string(dtype_name(bias.dtype())) +
-                     "; expected float32 of shape (" + std::to_string(weight.shape()[0]) + ",) = (out_features,)");
-  }
-}
-
 }  // namespace
 
 // ---- activations -----------------------------------------------------------------
@@ -363,30 +342,10 @@ Tensor binary_cross_entropy(const Tensor& probs, const Tensor& targets) {
 
 // ---- linear ----------------------------------------------------------------------
 
-// x:(B,K) weight:(N,K) bias:(N) or undefined -> y:(B,N),  y = x Wᵀ + b
-// One sgemm: every row of y starts as b, then y := 1·x Wᵀ + 1·y (beta = 1).
+// x:(B,K) weight:(N,K) bias:(N) or undefined -> y:(B,N),  y = x Wᵀ + b: ops::linear
+// (module 03, one sgemm), then the node that computes dx, dW, db.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  check_linear_operands(x, weight, bias);
-  const int64_t batch = x.shape()[0], in_features = x.shape()[1], out_features = weight.shape()[0];
-  const Tensor x_packed = x.contiguous(), w_packed = weight.contiguous();
-  Tensor y = Tensor::empty({batch, out_features});
-  float* out = y.data<float>();
-  float beta = 0.0f;
-  if (bias.defined()) {
-    const Tensor b_packed = bias.contiguous();
-    const float* b = b_packed.data<float>();
-    for (int64_t row = 0; row < batch; ++row) {
-      std::memcpy(out + row * out_features, b, static_cast<std::size_t>(out_features) * sizeof(float));
-    }
-    beta = 1.0f;
-  } else if (in_features == 0) {
-    y.fill_(0.0f);  // an empty sum is 0 (with beta = 0, sgemm never reads y's old contents)
-  }
-  if (batch > 0 && out_features > 0 && in_features > 0) {
-    sgemm(false, true, static_cast<int>(batch), static_cast<int>(out_features), static_cast<int>(in_features), 1.0f,
-          x_packed.data<float>(), static_cast<int>(in_features), w_packed.data<float>(),
-          static_cast<int>(in_features), beta, out, static_cast<int>(out_features));
-  }
+  Tensor y = ops::linear(x, weight, bias);
   if (auto node = record<LinearBackward>(y, x, weight, bias)) {
     node->x = x.detach();
     node->weight = weight.detach();

@@ -81,11 +81,12 @@ void Adam::update(std::size_t index, float* param, const float* grad, int64_t co
     first_moment_[index] = Tensor::zeros({count});
     second_moment_[index] = Tensor::zeros({count});
   }
+  AdamStepScalars s;
+  // BEGIN SOLUTION
   // The step's constants (4), (5), (1)/(1w), in double as PyTorch computes them.
   const double lr = learning_rate(), beta1 = options_.beta1, beta2 = options_.beta2;
   const double weight_decay = options_.weight_decay;
   const double t = static_cast<double>(step);
-  AdamStepScalars s;
   s.l2 = decoupled_weight_decay_ ? 0.0f : static_cast<float>(weight_decay);
   s.decay = decoupled_weight_decay_ ? static_cast<float>(1.0 - lr * weight_decay) : 1.0f;
   s.beta1 = options_.beta1;
@@ -95,6 +96,7 @@ void Adam::update(std::size_t index, float* param, const float* grad, int64_t co
   s.step_size = static_cast<float>(lr / (1.0 - std::pow(beta1, t)));
   s.bias_correction2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(beta2, t)));
   s.eps = options_.eps;
+  // END SOLUTION
   adam_kernel()(s, param, grad, first_moment_[index].data<float>(), second_moment_[index].data<float>(), count);
 }
 

@@ -100,10 +100,12 @@ namespace {
 // own, but raw + correction is (1), which does not.
 uint32_t zero_point_correction(int64_t K, int32_t a_zero_point, int32_t a_row_sum, int32_t w_zero_point,
                                int32_t w_row_sum) {
+  // BEGIN SOLUTION
   const auto z_a = static_cast<uint32_t>(a_zero_point);
   const auto z_w = static_cast<uint32_t>(w_zero_point);
   return static_cast<uint32_t>(K) * z_a * z_w - z_a * static_cast<uint32_t>(w_row_sum) -
          z_w * static_cast<uint32_t>(a_row_sum);
+  // END SOLUTION
 }
 
 }  // namespace

@@ -241,19 +241,23 @@ namespace {
 // T = kept · w, but never above the largest |x| seen: after a doubling the top
 // bins may lie beyond every value.
 double threshold_of(const Observer& observer, const AbsHistogram& histogram, int64_t kept) {
+  // BEGIN SOLUTION
   const double largest = std::max(std::fabs(static_cast<double>(observer.min_seen())),
                                   std::fabs(static_cast<double>(observer.max_seen())));
   return std::min(static_cast<double>(kept) * histogram.bin_width(), largest);
+  // END SOLUTION
 }
 
 // The clip rule: the seen range clipped to [−T, T]. With no negative value seen
 // it lies in [0, T] and choose_qparams' widening to 0 makes it [0, ≤T]; with
 // negatives it is [−T, T] cut to what was seen. Symmetric specs then take a = T.
 QParams clipped_qparams(const Observer& observer, double threshold, const QuantSpec& spec) {
+  // BEGIN SOLUTION
   const auto limit = static_cast<float>(threshold);
   const float lo = std::clamp(observer.min_seen(), -limit, limit);
   const float hi = std::clamp(observer.max_seen(), -limit, limit);
   return choose_qparams(lo, hi, spec);
+  // END SOLUTION
 }
 
 void require_per_tensor(const QuantSpec& spec, const char* operation) {

@@ -92,8 +92,8 @@ inline float horizontal_sum(__m256 v) {
 // y[m0 .. m0+R, n0 .. n0+NT]: each decoded block serves R rows of x; 2·R·NT
 // independent accumulators hide the FMA latency (see int4_linear_avx512.cpp, idea 3).
 template <int R, int NT>
-void tile(const float* split, int64_t padded, const Int4GroupedWeights& weights, const float* scales, int64_t m0,
-          int64_t n0, const float* bias, float* y) {
+void int4_linear_tile_avx2(const float* split, int64_t padded, const Int4GroupedWeights& weights,
+                           const float* scales, int64_t m0, int64_t n0, const float* bias, float* y) {
   // BEGIN SOLUTION
   const int64_t N = weights.out_features;
   const int64_t bytes = weights.bytes_per_row();
@@ -154,8 +154,10 @@ template <int R, int NT>
 void row_block(const float* split, int64_t padded, const Int4GroupedWeights& weights, const float* scales, int64_t m0,
                const float* bias, float* y) {
   int64_t n0 = 0;
-  for (; n0 + NT <= weights.out_features; n0 += NT) tile<R, NT>(split, padded, weights, scales, m0, n0, bias, y);
-  for (; n0 < weights.out_features; ++n0) tile<R, 1>(split, padded, weights, scales, m0, n0, bias, y);
+  for (; n0 + NT <= weights.out_features; n0 += NT) {
+    int4_linear_tile_avx2<R, NT>(split, padded, weights, scales, m0, n0, bias, y);
+  }
+  for (; n0 < weights.out_features; ++n0) int4_linear_tile_avx2<R, 1>(split, padded, weights, scales, m0, n0, bias, y);
 }
 
 }  // namespace

@@ -46,10 +46,10 @@ constexpr uint16_t kFloat16SmallestPositive = 0x0001;  // 2^-24, the smallest fl
 [[maybe_unused]] uint16_t group_scale_bits(const float* row, int64_t begin, int64_t end, int64_t n, int64_t group,
                           const char* operation) {
   float max_abs = 0.0f;
-  for (int64_t k = begin; k < end; ++k) max_abs = std::max(max_abs, std::fabs(row[k]));
-  if (max_abs == 0.0f) return kFloat16One;
   uint16_t scale_bits = 0;
   // BEGIN SOLUTION
+  for (int64_t k = begin; k < end; ++k) max_abs = std::max(max_abs, std::fabs(row[k]));
+  if (max_abs == 0.0f) return kFloat16One;
   scale_bits = float32_to_float16_bits(max_abs / static_cast<float>(kInt4Max));
   // END SOLUTION
   const float scale = float16_bits_to_float32(scale_bits);

@@ -239,10 +239,12 @@ void check_scaler_options(const LossScalerOptions& options) {
   float* data = values.data<float>();
   const int64_t count = values.numel();
   uint32_t non_finite = 0;
+  // BEGIN SOLUTION
   for (int64_t i = 0; i < count; ++i) {
     non_finite |= static_cast<uint32_t>((std::bit_cast<uint32_t>(data[i]) & kExponentBits) == kExponentBits);
     data[i] /= scale;
   }
+  // END SOLUTION
   if (!grad.is_contiguous()) grad.copy_(values);
   return non_finite == 0;
 }

@@ -29,9 +29,17 @@
 
 namespace tinytorch {
 
-// (1) as one differentiable operation: x:(B,K) weight:(N,K) bias:(N) or undefined
-// (no bias) -> (B,N). Declared here, defined in module 05 (autograd), which runs
-// one sgemm forward and computes dx, dW, db backward.
+// Two layers, as for the activations (module 02) and the losses (module 04):
+//   * ops::linear — the forward math of (1), written in this module (linear.cpp):
+//     x:(B,K) weight:(N,K) bias:(N) or undefined (no bias) -> (B,N), one sgemm.
+//     No graph is recorded.
+//   * linear      — the differentiable version everyone calls. Declared here,
+//     defined in module 05 (autograd), which runs ops::linear and records how to
+//     compute dx, dW, db backward.
+namespace ops {
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+}  // namespace ops
+
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 
 class Linear : public Module {

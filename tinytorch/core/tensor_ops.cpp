@@ -36,7 +36,7 @@ int64_t resolve_axis(int64_t axis, int64_t rank, const char* operation, const Sh
 // The strides with which `t` is read when broadcast to `out_shape`: a broadcast
 // axis (size 1, or missing on the left) gets stride 0, so the same element is
 // read again and again — broadcasting never copies.
-Shape broadcast_strides(const Tensor& t, const Shape& out_shape) {
+[[maybe_unused]] Shape broadcast_strides(const Tensor& t, const Shape& out_shape) {
   Shape strides(out_shape.size(), 0);
   // BEGIN SOLUTION
   const std::size_t lead = out_shape.size() - t.shape().size();
@@ -67,6 +67,7 @@ template <typename Op> Tensor binary_elementwise(const Tensor& a, const Tensor& 
     o[0] = op(pa[0], pb[0]);
     return out;
   }
+  // BEGIN SOLUTION
   const Shape stride_a = broadcast_strides(a, out_shape);
   const Shape stride_b = broadcast_strides(b, out_shape);
   const std::size_t last = out_shape.size() - 1;
@@ -94,6 +95,7 @@ template <typename Op> Tensor binary_elementwise(const Tensor& a, const Tensor& 
       index[d] = 0;
     }
   }
+  // END SOLUTION
   return out;
 }
 
@@ -217,7 +219,9 @@ Tensor sum_all(const Tensor& a) {
   const Tensor source = a.contiguous();
   const float* in = source.data<float>();
   double total = 0.0;  // double: a float running sum of 10^6 terms drifts visibly
+  // BEGIN SOLUTION
   for (int64_t i = 0; i < source.numel(); ++i) total += in[i];
+  // END SOLUTION
   return Tensor::scalar(static_cast<float>(total));
 }
 
@@ -225,12 +229,16 @@ Tensor sum_all(const Tensor& a) {
 Tensor mean(const Tensor& a, int64_t axis, bool keepdim) {
   const int64_t n = a.size(axis);
   if (n == 0) throw ShapeError("mean: axis " + std::to_string(axis) + " of shape " + shape_str(a.shape()) + " is empty");
+  // BEGIN SOLUTION
   return mul_scalar(ops::sum(a, axis, keepdim), 1.0f / static_cast<float>(n));
+  // END SOLUTION
 }
 
 Tensor mean_all(const Tensor& a) {
   if (a.numel() == 0) throw ShapeError("mean: tensor of shape " + shape_str(a.shape()) + " is empty");
+  // BEGIN SOLUTION
   return Tensor::scalar(sum_all(a).item() / static_cast<float>(a.numel()));
+  // END SOLUTION
 }
 
 // out[o, i] = max_j a[o, j, i]
@@ -286,6 +294,7 @@ Tensor sum_to_shape(const Tensor& a, const Shape& shape) {
   if (check != a.shape()) {
     throw ShapeError("sum_to_shape: " + shape_str(a.shape()) + " is not a broadcast of " + shape_str(shape));
   }
+  // BEGIN SOLUTION
   Tensor result = a;
   const std::size_t lead = a.shape().size() - shape.size();
   for (std::size_t d = 0; d < lead; ++d) result = ops::sum(result, 0, false);  // the missing leading axes
@@ -293,6 +302,7 @@ Tensor sum_to_shape(const Tensor& a, const Shape& shape) {
     if (shape[d] == 1 && result.shape()[d] != 1) result = ops::sum(result, static_cast<int64_t>(d), true);
   }
   return ops::reshape(result, shape);
+  // END SOLUTION
 }
 
 Tensor reshape(const Tensor& a, const Shape& new_shape) {
@@ -321,18 +331,22 @@ Tensor reshape(const Tensor& a, const Shape& new_shape) {
                      " elements) as " + shape_str(new_shape) + " (" + std::to_string(shape_numel(shape)) +
                      " elements); expected equal element counts");
   }
+  // BEGIN SOLUTION
   const Tensor source = a.contiguous();  // a view when possible, a copy otherwise
   return Tensor(source.storage(), shape, contiguous_strides(shape), source.offset(), source.dtype());
+  // END SOLUTION
 }
 
 Tensor transpose(const Tensor& a, int64_t axis0, int64_t axis1) {
   const int64_t first = resolve_axis(axis0, a.dim(), "transpose", a.shape());
   const int64_t second = resolve_axis(axis1, a.dim(), "transpose", a.shape());
+  // BEGIN SOLUTION
   Shape shape = a.shape();
   Shape strides = a.strides();
   std::swap(shape[static_cast<std::size_t>(first)], shape[static_cast<std::size_t>(second)]);
   std::swap(strides[static_cast<std::size_t>(first)], strides[static_cast<std::size_t>(second)]);
   return Tensor(a.storage(), shape, strides, a.offset(), a.dtype());
+  // END SOLUTION
 }
 
 namespace {

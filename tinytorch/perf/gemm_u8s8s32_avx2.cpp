@@ -51,29 +51,35 @@ inline __m256i lane_mask(int64_t count) {
 
 // ---- (7) lane by lane (see gemm_u8s8s32_avx512vnni.cpp for the derivation) -----------------------
 
-inline __m256i srdhm(__m256i x, __m256i m0) {
+inline __m256i srdhm_avx2(__m256i x, __m256i m0) {
+  // BEGIN SOLUTION
   const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
   const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, m0), nudge);
   const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m0, 32)), nudge);
   return _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
+  // END SOLUTION
 }
 
-inline __m256i rounding_divide_by_pot(__m256i x, __m256i exponent) {
+inline __m256i rounding_divide_by_pot_avx2(__m256i x, __m256i exponent) {
+  // BEGIN SOLUTION
   const __m256i one = _mm256_set1_epi32(1);
   const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, exponent), one);
   const __m256i remainder = _mm256_and_si256(x, mask);
   const __m256i threshold = _mm256_add_epi32(_mm256_srli_epi32(mask, 1), _mm256_srli_epi32(x, 31));
   const __m256i round_up = _mm256_and_si256(_mm256_cmpgt_epi32(remainder, threshold), one);
   return _mm256_add_epi32(_mm256_srav_epi32(x, exponent), round_up);
+  // END SOLUTION
 }
 
-inline __m256i saturating_left_shift(__m256i x, __m256i left) {
+inline __m256i saturating_left_shift_avx2(__m256i x, __m256i left) {
+  // BEGIN SOLUTION
   const __m256i shifted = _mm256_sllv_epi32(x, left);
   const __m256i overflow = _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_srav_epi32(shifted, left), x),
                                             _mm256_set1_epi32(-1));
   const __m256i saturated = _mm256_blendv_epi8(_mm256_set1_epi32(INT32_MAX), _mm256_set1_epi32(INT32_MIN),
                                                _mm256_srai_epi32(x, 31));  // a whole-lane sign mask
   return _mm256_blendv_epi8(shifted, saturated, overflow);
+  // END SOLUTION
 }
 
 // ---- the epilogue of one 8-column vector -------------------------------------------------------------
@@ -89,17 +95,19 @@ struct ColumnTerms {
   bool any_left_shift = false;
 };
 
-ColumnTerms column_terms(const GemmProblem& problem, int64_t n, int64_t count) {
+ColumnTerms column_terms_avx2(const GemmProblem& problem, int64_t n, int64_t count) {
   const PackedWeightsS8& w = *problem.w;
   ColumnTerms terms;
   terms.count = std::min(count, kLanes);
   terms.mask = lane_mask(count);
-  const __m256i z_a = _mm256_set1_epi32(problem.a_zero_point);
   terms.zero_point = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.zero_points() + n));  // padded: readable
+  // BEGIN SOLUTION
+  const __m256i z_a = _mm256_set1_epi32(problem.a_zero_point);
   const __m256i row_sums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.row_sums() + n));
   terms.correction = _mm256_sub_epi32(
       _mm256_mullo_epi32(_mm256_mullo_epi32(_mm256_set1_epi32(static_cast<int32_t>(w.k())), z_a), terms.zero_point),
       _mm256_mullo_epi32(z_a, row_sums));
+  // END SOLUTION
   terms.bias_s32 = problem.bias_s32 != nullptr ? _mm256_maskload_epi32(problem.bias_s32 + n, terms.mask)
                                                : _mm256_setzero_si256();
   if (problem.output == OutputKind::Float32) {
@@ -124,29 +132,38 @@ inline void store_lanes(T* out, const T* values, int64_t count) {
   std::memcpy(out, values, static_cast<std::size_t>(count) * sizeof(T));
 }
 
-inline void finish_vector(const GemmProblem& problem, const ColumnTerms& terms, __m256i raw, __m256i a_row_term,
-                          int64_t m, int64_t n) {
-  const __m256i acc = _mm256_sub_epi32(_mm256_add_epi32(raw, terms.correction), a_row_term);  // (2) = (1)
+inline void finish_vector_avx2(const GemmProblem& problem, const ColumnTerms& terms, __m256i raw, __m256i a_row_term,
+                               int64_t m, int64_t n) {
+  __m256i acc = _mm256_setzero_si256();  // (1) of the 8 columns
+  // BEGIN SOLUTION
+  acc = _mm256_sub_epi32(_mm256_add_epi32(raw, terms.correction), a_row_term);  // (2) = (1)
+  // END SOLUTION
   const int64_t at = m * problem.ldy + n;
   switch (problem.output) {
     case OutputKind::Int32:
       _mm256_maskstore_epi32(static_cast<int32_t*>(problem.y) + at, terms.mask, acc);
       return;
     case OutputKind::Float32: {
+      __m256 y = _mm256_setzero_ps();  // (4)
+      // BEGIN SOLUTION
       const __m256 product = _mm256_mul_ps(terms.scale, _mm256_cvtepi32_ps(_mm256_add_epi32(acc, terms.bias_s32)));
-      const __m256 y = problem.bias_f32 != nullptr ? _mm256_add_ps(product, terms.bias_f32) : product;
+      y = problem.bias_f32 != nullptr ? _mm256_add_ps(product, terms.bias_f32) : product;
+      // END SOLUTION
       _mm256_maskstore_ps(static_cast<float*>(problem.y) + at, terms.mask, y);
       return;
     }
     case OutputKind::Uint8:
     case OutputKind::Int8: {
+      __m256i q = _mm256_setzero_si256();  // (5)–(7)
+      // BEGIN SOLUTION
       __m256i x = _mm256_add_epi32(acc, terms.bias_s32);
-      if (terms.any_left_shift) x = saturating_left_shift(x, terms.left_shift);
-      const __m256i scaled = rounding_divide_by_pot(srdhm(x, terms.multiplier), terms.right_shift);
+      if (terms.any_left_shift) x = saturating_left_shift_avx2(x, terms.left_shift);
+      const __m256i scaled = rounding_divide_by_pot_avx2(srdhm_avx2(x, terms.multiplier), terms.right_shift);
       const __m256i low = _mm256_set1_epi32(problem.output_min - problem.output_zero_point);
       const __m256i high = _mm256_set1_epi32(problem.output_max - problem.output_zero_point);
-      const __m256i q = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(scaled, low), high),
-                                         _mm256_set1_epi32(problem.output_zero_point));
+      q = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(scaled, low), high),
+                           _mm256_set1_epi32(problem.output_zero_point));
+      // END SOLUTION
       // 8 int32 already inside the 8-bit range -> 8 bytes (the packs cannot saturate).
       const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
       alignas(16) uint8_t bytes[16];
@@ -191,7 +208,7 @@ inline __m256i join_pairs(__m256i low_channels, __m256i high_channels) {
 // Rows [m0, m0 + MR) × the 16-channel block at n0 (columns of them exist):
 // a_panel:(MR, K_padded) int16 · packed w:(16, K)ᵀ -> y:(MR, 16)
 template <int MR>
-void tile(const GemmProblem& problem, const int16_t* a_panel, int64_t m0, int64_t n0, int64_t columns) {
+void gemm_tile_avx2(const GemmProblem& problem, const int16_t* a_panel, int64_t m0, int64_t n0, int64_t columns) {
   __m256i acc[MR][4];  // [row][quarter of the block]: split sums
 #pragma GCC unroll 4
   for (int r = 0; r < MR; ++r)
@@ -240,7 +257,7 @@ void tile(const GemmProblem& problem, const int16_t* a_panel, int64_t m0, int64_
   }
   for (int half = 0; half < 2 && half * kLanes < columns; ++half) {
     const int64_t n = n0 + half * kLanes;
-    const ColumnTerms terms = column_terms(problem, n, columns - half * kLanes);
+    const ColumnTerms terms = column_terms_avx2(problem, n, columns - half * kLanes);
 #pragma GCC unroll 4
     for (int r = 0; r < MR; ++r) {
       const int64_t m = m0 + r;
@@ -248,14 +265,14 @@ void tile(const GemmProblem& problem, const int16_t* a_panel, int64_t m0, int64_
           problem.a_row_sums != nullptr
               ? _mm256_mullo_epi32(terms.zero_point, _mm256_set1_epi32(problem.a_row_sums[m]))
               : _mm256_setzero_si256();
-      finish_vector(problem, terms, sums[r][half], a_row_term, m, n);
+      finish_vector_avx2(problem, terms, sums[r][half], a_row_term, m, n);
     }
   }
 }
 
 using TileFunction = void (*)(const GemmProblem&, const int16_t*, int64_t, int64_t, int64_t);
 
-TileFunction tile_for(int64_t rows) { return rows == 1 ? tile<1> : tile<kTileRows>; }
+TileFunction tile_for(int64_t rows) { return rows == 1 ? gemm_tile_avx2<1> : gemm_tile_avx2<kTileRows>; }
 
 }  // namespace
 

@@ -83,30 +83,36 @@ inline __mmask16 lane_mask(int64_t columns) {
 // saturating_rounding_doubling_high_mul(x, m0) = floor((x·m0 + 2^30) / 2^31): gemmlowp's
 // truncating division of (x·m0 ± nudge) comes to this for both signs. The even lanes'
 // 64-bit products sit in the even slots; bits 31..62 of each sum are the int32 results.
-inline __m512i srdhm(__m512i x, __m512i m0) {
+inline __m512i srdhm_avx512vnni(__m512i x, __m512i m0) {
+  // BEGIN SOLUTION
   const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
   const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, m0), nudge);
   const __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m0, 32)), nudge);
   return _mm512_mask_blend_epi32(__mmask16(0xAAAA), _mm512_srli_epi64(even, 31), _mm512_slli_epi64(odd, 1));
+  // END SOLUTION
 }
 
-// rounding_divide_by_pot(x, e) per lane: round(x / 2^e), halves away from zero.
-inline __m512i rounding_divide_by_pot(__m512i x, __m512i exponent) {
+// rounding_divide_by_pot(x, e) of requantize.cpp, per lane: round(x / 2^e), halves away from zero.
+inline __m512i rounding_divide_by_pot_avx512vnni(__m512i x, __m512i exponent) {
+  // BEGIN SOLUTION
   const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), exponent), _mm512_set1_epi32(1));
   const __m512i remainder = _mm512_and_si512(x, mask);
   const __m512i threshold = _mm512_add_epi32(_mm512_srli_epi32(mask, 1), _mm512_srli_epi32(x, 31));
   const __mmask16 round_up = _mm512_cmpgt_epi32_mask(remainder, threshold);
   return _mm512_mask_add_epi32(_mm512_srav_epi32(x, exponent), round_up, _mm512_srav_epi32(x, exponent),
                                _mm512_set1_epi32(1));
+  // END SOLUTION
 }
 
 // x · 2^left, saturated to int32 (the left shift of a multiplier ≥ 1).
-inline __m512i saturating_left_shift(__m512i x, __m512i left) {
+inline __m512i saturating_left_shift_avx512vnni(__m512i x, __m512i left) {
+  // BEGIN SOLUTION
   const __m512i shifted = _mm512_sllv_epi32(x, left);
   const __mmask16 overflow = _mm512_cmpneq_epi32_mask(_mm512_srav_epi32(shifted, left), x);
   const __mmask16 negative = _mm512_movepi32_mask(x);
   const __m512i saturated = _mm512_mask_blend_epi32(negative, _mm512_set1_epi32(INT32_MAX), _mm512_set1_epi32(INT32_MIN));
   return _mm512_mask_blend_epi32(overflow, shifted, saturated);
+  // END SOLUTION
 }
 
 // ---- the epilogue of one 16-column vector --------------------------------------------------------
@@ -122,16 +128,18 @@ struct ColumnTerms {
   bool any_left_shift = false;
 };
 
-ColumnTerms column_terms(const GemmProblem& problem, int64_t n, int64_t columns) {
+ColumnTerms column_terms_avx512vnni(const GemmProblem& problem, int64_t n, int64_t columns) {
   const PackedWeightsS8& w = *problem.w;
   ColumnTerms terms;
   terms.mask = lane_mask(columns);
-  const __m512i z_a = _mm512_set1_epi32(problem.a_zero_point);
   terms.zero_point = _mm512_loadu_si512(w.zero_points() + n);  // padded to 16: always readable
+  // BEGIN SOLUTION
+  const __m512i z_a = _mm512_set1_epi32(problem.a_zero_point);
   const __m512i row_sums = _mm512_loadu_si512(w.row_sums() + n);
   terms.correction = _mm512_sub_epi32(
       _mm512_mullo_epi32(_mm512_mullo_epi32(_mm512_set1_epi32(static_cast<int32_t>(w.k())), z_a), terms.zero_point),
       _mm512_mullo_epi32(z_a, row_sums));
+  // END SOLUTION
   // The epilogue arrays hold exactly N values: masked loads read only the columns that exist.
   terms.bias_s32 = problem.bias_s32 != nullptr ? _mm512_maskz_loadu_epi32(terms.mask, problem.bias_s32 + n)
                                                : _mm512_setzero_si512();
@@ -151,10 +159,13 @@ ColumnTerms column_terms(const GemmProblem& problem, int64_t n, int64_t columns)
 }
 
 // One finished vector of raw sums Σ a·w for row m -> its 16 outputs.
-inline void finish_vector(const GemmProblem& problem, const ColumnTerms& terms, __m512i raw, __m512i a_row_term,
-                          int64_t m, int64_t n) {
+inline void finish_vector_avx512vnni(const GemmProblem& problem, const ColumnTerms& terms, __m512i raw,
+                                     __m512i a_row_term, int64_t m, int64_t n) {
   // (2): raw − z_a·Σw + K·z_a·z_w − z_w·Σa  =  (1)
-  const __m512i acc = _mm512_sub_epi32(_mm512_add_epi32(raw, terms.correction), a_row_term);
+  __m512i acc = _mm512_setzero_si512();
+  // BEGIN SOLUTION
+  acc = _mm512_sub_epi32(_mm512_add_epi32(raw, terms.correction), a_row_term);
+  // END SOLUTION
   const int64_t at = m * problem.ldy + n;
   switch (problem.output) {
     case OutputKind::Int32:
@@ -162,22 +173,29 @@ inline void finish_vector(const GemmProblem& problem, const ColumnTerms& terms, 
       return;
     case OutputKind::Float32: {
       // (4), in the scalar path's order: int32 sum (exact here), convert, multiply; then the float bias.
+      __m512 y = _mm512_setzero_ps();
+      // BEGIN SOLUTION
       const __m512 product = _mm512_mul_ps(terms.scale, _mm512_cvtepi32_ps(_mm512_add_epi32(acc, terms.bias_s32)));
-      const __m512 y = problem.bias_f32 != nullptr ? _mm512_add_ps(product, terms.bias_f32) : product;
+      y = problem.bias_f32 != nullptr ? _mm512_add_ps(product, terms.bias_f32) : product;
+      // END SOLUTION
       _mm512_mask_storeu_ps(static_cast<float*>(problem.y) + at, terms.mask, y);
       return;
     }
     case OutputKind::Uint8:
     case OutputKind::Int8: {
       // (5)–(7): + q_b (exact here), × M0 with rounding, ÷ 2^shift with rounding, + z_y, clamp.
+      __m512i q = _mm512_setzero_si512();
+      // BEGIN SOLUTION
       __m512i x = _mm512_add_epi32(acc, terms.bias_s32);
-      if (terms.any_left_shift) x = saturating_left_shift(x, terms.left_shift);
-      const __m512i scaled = rounding_divide_by_pot(srdhm(x, terms.multiplier), terms.right_shift);
+      if (terms.any_left_shift) x = saturating_left_shift_avx512vnni(x, terms.left_shift);
+      const __m512i scaled =
+          rounding_divide_by_pot_avx512vnni(srdhm_avx512vnni(x, terms.multiplier), terms.right_shift);
       // clamp to [min − z_y, max − z_y], then + z_y: the same as clamp(scaled + z_y, min, max) without overflow
       const __m512i low = _mm512_set1_epi32(problem.output_min - problem.output_zero_point);
       const __m512i high = _mm512_set1_epi32(problem.output_max - problem.output_zero_point);
-      const __m512i q = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(scaled, low), high),
-                                         _mm512_set1_epi32(problem.output_zero_point));
+      q = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(scaled, low), high),
+                           _mm512_set1_epi32(problem.output_zero_point));
+      // END SOLUTION
       if (problem.output == OutputKind::Uint8) {
         _mm512_mask_cvtepi32_storeu_epi8(static_cast<uint8_t*>(problem.y) + at, terms.mask, q);
       } else {
@@ -212,8 +230,10 @@ void pack_activation_panel(const GemmProblem& problem, int64_t m0, int64_t rows,
 // Group g of 4 k for the whole tile: acc[r][v] += a[r, 4g..4g+3] · w[16v..16v+15, 4g..4g+3],
 // 64 multiply-adds per vpdpbusd.
 template <int MR, int NV>
-[[gnu::always_inline]] inline void dot_group(__m512i (&acc)[MR][NV], const uint8_t* a_panel, int64_t k_padded,
-                                             const int8_t* weights, int64_t block_bytes, int64_t g) {
+[[gnu::always_inline]] inline void dot_group_avx512vnni(__m512i (&acc)[MR][NV], const uint8_t* a_panel,
+                                                        int64_t k_padded, const int8_t* weights, int64_t block_bytes,
+                                                        int64_t g) {
+  // BEGIN SOLUTION
   __m512i w_vectors[NV];
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) w_vectors[v] = _mm512_load_si512(weights + v * block_bytes + g * 64);
@@ -223,12 +243,13 @@ template <int MR, int NV>
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], a_broadcast, w_vectors[v]);
   }
+  // END SOLUTION
 }
 
 // Rows [m0, m0 + MR) × columns [n0, n0 + columns), columns ≤ 16·NV:
 // a_panel:(MR, K_padded) · packed w:(16·NV, K)ᵀ -> y:(MR, 16·NV)
 template <int MR, int NV>
-void tile(const GemmProblem& problem, const uint8_t* a_panel, int64_t m0, int64_t n0, int64_t columns) {
+void gemm_tile_avx512vnni(const GemmProblem& problem, const uint8_t* a_panel, int64_t m0, int64_t n0, int64_t columns) {
   // Tiles of 1 or 2 rows have too few accumulators to hide vpdpbusd's latency (each sum
   // waits for the previous one); they keep two sums per output, over the even and the
   // odd groups of k, and add them at the end.
@@ -249,9 +270,11 @@ void tile(const GemmProblem& problem, const uint8_t* a_panel, int64_t m0, int64_
   int64_t g = 0;
   for (; g + chains <= groups; g += chains) {
 #pragma GCC unroll 2
-    for (int c = 0; c < chains; ++c) dot_group<MR, NV>(acc[c], a_panel, w.k_padded(), weights, block_bytes, g + c);
+    for (int c = 0; c < chains; ++c) {
+      dot_group_avx512vnni<MR, NV>(acc[c], a_panel, w.k_padded(), weights, block_bytes, g + c);
+    }
   }
-  if (g < groups) dot_group<MR, NV>(acc[0], a_panel, w.k_padded(), weights, block_bytes, g);
+  if (g < groups) dot_group_avx512vnni<MR, NV>(acc[0], a_panel, w.k_padded(), weights, block_bytes, g);
   if constexpr (chains == 2) {
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r)
@@ -274,14 +297,14 @@ void tile(const GemmProblem& problem, const uint8_t* a_panel, int64_t m0, int64_
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
     const int64_t n = n0 + v * kLanes;
-    const ColumnTerms terms = column_terms(problem, n, columns - v * kLanes);
+    const ColumnTerms terms = column_terms_avx512vnni(problem, n, columns - v * kLanes);
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
       const int64_t m = m0 + r;
       const __m512i a_row_term =
           problem.a_row_sums != nullptr ? _mm512_mullo_epi32(terms.zero_point, _mm512_set1_epi32(problem.a_row_sums[m]))
                                         : _mm512_setzero_si512();
-      finish_vector(problem, terms, acc[0][r][v], a_row_term, m, n);
+      finish_vector_avx512vnni(problem, terms, acc[0][r][v], a_row_term, m, n);
     }
   }
 }
@@ -292,13 +315,13 @@ template <int MR>
 constexpr TileFunction tile_of_width(int vectors) {
   switch (vectors) {
     case 1:
-      return tile<MR, 1>;
+      return gemm_tile_avx512vnni<MR, 1>;
     case 2:
-      return tile<MR, 2>;
+      return gemm_tile_avx512vnni<MR, 2>;
     case 3:
-      return tile<MR, 3>;
+      return gemm_tile_avx512vnni<MR, 3>;
     default:
-      return tile<MR, 4>;
+      return gemm_tile_avx512vnni<MR, 4>;
   }
 }
 

@@ -42,8 +42,8 @@ inline __m512 widen(const uint16_t* w16, __mmask16 mask) {
 
 // y[m0 .. m0+R, n0 .. n0+NT] = x · W16ᵀ (+ b).
 template <bool kBFloat16, int R, int NT>
-void tile(const float* x, int64_t m0, const uint16_t* w16, int64_t N, int64_t K, int64_t n0, const float* bias,
-          float* y) {
+void half_linear_tile_avx512(const float* x, int64_t m0, const uint16_t* w16, int64_t N, int64_t K, int64_t n0,
+                             const float* bias, float* y) {
   // BEGIN SOLUTION
   __m512 acc[R][NT];
 #pragma GCC unroll 8
@@ -78,8 +78,8 @@ void tile(const float* x, int64_t m0, const uint16_t* w16, int64_t N, int64_t K,
 template <bool kBFloat16, int R, int NT>
 void row_block(const float* x, int64_t m0, const uint16_t* w16, int64_t N, int64_t K, const float* bias, float* y) {
   int64_t n0 = 0;
-  for (; n0 + NT <= N; n0 += NT) tile<kBFloat16, R, NT>(x, m0, w16, N, K, n0, bias, y);
-  for (; n0 < N; ++n0) tile<kBFloat16, R, 1>(x, m0, w16, N, K, n0, bias, y);
+  for (; n0 + NT <= N; n0 += NT) half_linear_tile_avx512<kBFloat16, R, NT>(x, m0, w16, N, K, n0, bias, y);
+  for (; n0 < N; ++n0) half_linear_tile_avx512<kBFloat16, R, 1>(x, m0, w16, N, K, n0, bias, y);
 }
 
 // Rows of x 4 at a time, then the 1–3 left over; fewer rows get wider tiles along N,

@@ -121,7 +121,7 @@ inline __m512i load_chunk(const uint8_t* packed_row, int64_t byte0, int64_t byte
 // y[m0 .. m0+R, n0 .. n0+NT]. kOneTablePerChunk: group_size % 32 == 0, so a chunk's
 // 32 weights share one group (idea 1).
 template <int R, int NT, bool kOneTablePerChunk>
-void tile(const Operands& op, int64_t m0, int64_t n0) {
+void int4_linear_tile_avx512(const Operands& op, int64_t m0, int64_t n0) {
   // BEGIN SOLUTION
   const Int4GroupedWeights& w = *op.weights;
   const int64_t N = w.out_features;
@@ -210,8 +210,8 @@ template <int R, int NT, bool kOneTablePerChunk>
 void row_block(const Operands& op, int64_t m0) {
   const int64_t N = op.weights->out_features;
   int64_t n0 = 0;
-  for (; n0 + NT <= N; n0 += NT) tile<R, NT, kOneTablePerChunk>(op, m0, n0);
-  for (; n0 < N; ++n0) tile<R, 1, kOneTablePerChunk>(op, m0, n0);
+  for (; n0 + NT <= N; n0 += NT) int4_linear_tile_avx512<R, NT, kOneTablePerChunk>(op, m0, n0);
+  for (; n0 < N; ++n0) int4_linear_tile_avx512<R, 1, kOneTablePerChunk>(op, m0, n0);
 }
 
 // Rows of x 4 at a time (the weights decoded once for 4 rows), then the 1–3 left over,
