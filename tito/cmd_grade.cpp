@@ -171,6 +171,14 @@ std::vector<std::string> test_targets(const Project& project) {
   return targets;
 }
 
+// cmake --build <grading build> -j N --target <targets...>
+Command build_targets_command(const GradeSpace& space, const std::vector<std::string>& targets) {
+  Command build{{"cmake", "--build", space.build.string(), "-j", std::to_string(build_jobs()), "--target"},
+                std::nullopt};
+  build.argv.insert(build.argv.end(), targets.begin(), targets.end());
+  return build;
+}
+
 // Configures (once) and builds the test executables. When the build fails, the modules
 // named by its errors get their starter sources and it is tried again; `build_errors`
 // collects each such module's first error. tito::Error when no module can be blamed.
@@ -188,10 +196,7 @@ void build_with_fallback(const Instructor& instructor, const GradeSpace& space, 
     }
   }
   for (std::size_t attempt = 0; attempt <= instructor.project.modules.size(); ++attempt) {
-    Command build{{"cmake", "--build", space.build.string(), "-j", std::to_string(build_jobs()), "--target"},
-                  std::nullopt};
-    for (const auto& target : test_targets(instructor.project)) build.argv.push_back(target);
-    const CapturedRun run = capture_command(build);
+    const CapturedRun run = capture_command(build_targets_command(space, test_targets(instructor.project)));
     const fs::path log = space.logs / (attempt == 0 ? fmt::format("{}-build.log", label)
                                                     : fmt::format("{}-build-{}.log", label, attempt));
     write_log(log, run.output);
@@ -322,10 +327,7 @@ Baseline walk_starter_code(const Instructor& instructor, const GradeSpace& space
     if (!module.tests.empty()) {
       prepare_workspace(instructor, space, sources);
       const std::string label = "starter-" + module.name;
-      Command build{{"cmake", "--build", space.build.string(), "-j", std::to_string(build_jobs()), "--target",
-                     "test_" + module.name},
-                    std::nullopt};
-      const CapturedRun run = capture_command(build);
+      const CapturedRun run = capture_command(build_targets_command(space, {"test_" + module.name}));
       write_log(space.logs / (label + "-build.log"), run.output);
       if (run.exit_code != 0) {
         throw Error(kExitFailure, fmt::format("tito grade: the starter code of {} does not compile with the modules "

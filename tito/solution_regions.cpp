@@ -308,8 +308,42 @@ Declared parameters_of(const Tokens& inside_parens) {
   return declared;
 }
 
-// The variable a statement declares, if it is a declaration: "const float s = x / 2;" -> s,
-// "Tensor t(shape);" -> t, "auto [a, b] = f();" -> a, b. Only the first declarator is read.
+// The names after the first declarator of a declaration: "const int64_t a = 1, b = 2, *c;" -> b, c.
+// A comma inside (), {}, [] or the type's template <> separates nothing. In an initializer a
+// '<' is read as less-than ("int s = a < b, t;" declares t); a template argument list there
+// ("= f<int, float>(x)") yields a piece that is not a declarator, and is skipped.
+void add_later_declarators(const Tokens& declaration, Declared& out) {
+  std::vector<Tokens> declarators(1);
+  int depth = 0, angle = 0;
+  bool in_initializer = false;
+  for (std::size_t i = 0; i < declaration.size(); ++i) {
+    const Token& t = declaration[i];
+    if (is_opening(t)) ++depth;
+    if (is_closing(t)) --depth;
+    if (depth == 0 && !in_initializer) {
+      if (t.is("<") && i > 0 && declaration[i - 1].is_identifier()) ++angle;
+      if (t.is(">") && angle > 0) --angle;
+    }
+    if (depth == 0 && angle == 0 && t.is("=")) in_initializer = true;
+    if (depth == 0 && angle == 0 && t.is(",")) {
+      declarators.emplace_back();
+      in_initializer = false;
+      continue;
+    }
+    declarators.back().push_back(t);
+  }
+  for (std::size_t d = 1; d < declarators.size(); ++d) {
+    const Tokens& part = declarators[d];
+    std::size_t i = 0;
+    while (i < part.size() && (part[i].is("*") || part[i].is("&") || part[i].is("const"))) ++i;
+    if (i >= part.size() || !part[i].is_identifier() || is_keyword(part[i])) continue;
+    const bool ends_declarator = i + 1 == part.size() || one_of(part[i + 1], {"=", "(", "{", "[", ";"});
+    if (ends_declarator) out.names.emplace_back(part[i].text);
+  }
+}
+
+// The variables a statement declares, if it is a declaration: "const float s = x / 2;" -> s,
+// "Tensor t(shape);" -> t, "auto [a, b] = f();" -> a, b, "int64_t m = 1, n = 2;" -> m, n.
 Declared declared_by_statement(const Tokens& statement_tokens) {
   Declared declared;
   const Tokens tokens = without_attributes(statement_tokens);
@@ -346,6 +380,7 @@ Declared declared_by_statement(const Tokens& statement_tokens) {
     return declared;
   }
   declared.names.emplace_back(name.text);
+  add_later_declarators(tokens, declared);
   return declared;
 }
 

@@ -120,6 +120,15 @@ TEST(EnclosingFunction, LambdaReportsItsFunctionAndCapturedLocals) {
   EXPECT_EQ(f.locals, (std::vector<std::string>{"x", "shape", "q", "range", "channel", "begin", "end", "scale", "i"}));
 }
 
+TEST(EnclosingFunction, EveryDeclaratorOfADeclarationIsALocal) {
+  const EnclosingFunction f = around_region(
+      "void f(int k) {\n  const int64_t rows = k * 2, cols = g(k, 3), *first = nullptr;\n"
+      "  std::map<int, float> table, &alias = table;\n  int sum = rows < cols, flag;\n"
+      "  auto call = h<int, float>(k), last = 0;\n  @BEGIN\n  @END\n}\n");
+  EXPECT_EQ(f.locals,
+            (std::vector<std::string>{"k", "rows", "cols", "first", "table", "alias", "sum", "flag", "call", "last"}));
+}
+
 TEST(EnclosingFunction, LambdaWithoutDefaultCaptureStopsAtItsBody) {
   const EnclosingFunction f = around_region(
       "void run(int n) {\n  int unused = 0;\n  auto body = [n](float v) -> float {\n    @BEGIN\n    @END\n  };\n}\n");
