@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 #include <link.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -688,23 +687,8 @@ CheckResult openblas_core_check(const CpuInfo& cpu, const OpenBlasCoreDecision& 
 
 OpenBlasProbe probe_openblas(const std::optional<std::string>& coretype) {
   OpenBlasProbe probe;
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) {
-    probe.error = fmt::format("cannot create a pipe: {}", std::strerror(errno));
-    return probe;
-  }
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t child = ::fork();
-  if (child < 0) {
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    probe.error = fmt::format("cannot fork: {}", std::strerror(errno));
-    return probe;
-  }
-  if (child == 0) {
-    // The child: the library's environment, then dlopen as blas.cpp does. Lines: core, config, path.
-    ::close(pipe_fds[0]);
+  // The child: the library's environment, then dlopen as blas.cpp does. Lines: core, config, path.
+  const CapturedRun run = capture_child([&coretype] {
     const int devnull = ::open("/dev/null", O_WRONLY);
     if (devnull >= 0) ::dup2(devnull, STDERR_FILENO);  // OpenBLAS's own complaints
     if (coretype) {
@@ -713,7 +697,6 @@ OpenBlasProbe probe_openblas(const std::optional<std::string>& coretype) {
       ::unsetenv("OPENBLAS_CORETYPE");
     }
     ::setenv("OPENBLAS_NUM_THREADS", "1", 1);  // no worker threads for a question
-    std::string answer;
     void* handle = nullptr;
     for (const char* candidate : {"libopenblas.so.0", "libopenblas.so"}) {
       handle = ::dlopen(candidate, RTLD_NOW | RTLD_LOCAL);
@@ -721,47 +704,29 @@ OpenBlasProbe probe_openblas(const std::optional<std::string>& coretype) {
     }
     if (handle == nullptr) {
       const char* why = ::dlerror();
-      answer = fmt::format("!libopenblas.so.0 not found: {}\n", why ? why : "dlopen failed");
-    } else {
-      using TextFn = char* (*)();
-      auto corename = reinterpret_cast<TextFn>(::dlsym(handle, "openblas_get_corename"));
-      auto config = reinterpret_cast<TextFn>(::dlsym(handle, "openblas_get_config"));
-      link_map* map = nullptr;
-      ::dlinfo(handle, RTLD_DI_LINKMAP, &map);
-      if (corename == nullptr) {
-        answer = "!libopenblas.so.0 has no openblas_get_corename (not OpenBLAS?)\n";
-      } else {
-        answer = fmt::format("{}\n{}\n{}\n", corename(), config ? config() : "", map && map->l_name ? map->l_name : "");
-      }
+      fmt::print("!libopenblas.so.0 not found: {}\n", why ? why : "dlopen failed");
+      return;
     }
-    const char* data = answer.data();
-    size_t left = answer.size();
-    while (left > 0) {
-      const ssize_t wrote = ::write(pipe_fds[1], data, left);
-      if (wrote <= 0) break;
-      data += wrote;
-      left -= static_cast<size_t>(wrote);
+    using TextFn = char* (*)();
+    auto corename = reinterpret_cast<TextFn>(::dlsym(handle, "openblas_get_corename"));
+    auto config = reinterpret_cast<TextFn>(::dlsym(handle, "openblas_get_config"));
+    link_map* map = nullptr;
+    ::dlinfo(handle, RTLD_DI_LINKMAP, &map);
+    if (corename == nullptr) {
+      fmt::print("!libopenblas.so.0 has no openblas_get_corename (not OpenBLAS?)\n");
+      return;
     }
-    ::_exit(0);
+    fmt::print("{}\n{}\n{}\n", corename(), config ? config() : "", map && map->l_name ? map->l_name : "");
+  });
+  const std::string& output = run.output;
+  if (run.exit_code > 128) {
+    const int signal_number = run.exit_code - 128;
+    probe.error = fmt::format("loading it killed the process with signal {} ({})", signal_number,
+                              ::strsignal(signal_number));
+    return probe;
   }
-  ::close(pipe_fds[1]);
-  std::string output;
-  char buffer[1024];
-  while (true) {
-    const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
-    if (got > 0) {
-      output.append(buffer, static_cast<size_t>(got));
-    } else if (got == 0 || errno != EINTR) {
-      break;
-    }
-  }
-  ::close(pipe_fds[0]);
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFSIGNALED(status)) {
-    probe.error = fmt::format("loading it killed the process with signal {} ({})", WTERMSIG(status),
-                              ::strsignal(WTERMSIG(status)));
+  if (run.exit_code != 0) {
+    probe.error = fmt::format("the probe process failed (exit {}): {}", run.exit_code, first_line(output));
     return probe;
   }
   if (output.starts_with("!")) {

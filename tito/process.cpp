@@ -1,4 +1,4 @@
-// process.cpp — fork/exec with inherited output (see process.hpp).
+// process.cpp — fork/exec with inherited or captured output (see process.hpp).
 #include "tito/process.hpp"
 
 #include <fmt/format.h>
@@ -68,9 +68,8 @@ int run_command(const Command& command) {
   return exit_status_of(wait_status);
 }
 
-CapturedRun capture_command(const Command& command) {
+CapturedRun capture_child(const std::function<void()>& child_body) {
   CapturedRun run;
-  if (command.argv.empty()) return CapturedRun{127, ""};
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) return CapturedRun{127, fmt::format("cannot create a pipe: {}", std::strerror(errno))};
   std::fflush(stdout);
@@ -79,14 +78,17 @@ CapturedRun capture_command(const Command& command) {
   if (child < 0) {
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
-    return CapturedRun{127, fmt::format("cannot start {}: {}", command.argv[0], std::strerror(errno))};
+    return CapturedRun{127, fmt::format("cannot fork: {}", std::strerror(errno))};
   }
   if (child == 0) {
     ::close(pipe_fds[0]);
     ::dup2(pipe_fds[1], STDOUT_FILENO);
     ::dup2(pipe_fds[1], STDERR_FILENO);
     ::close(pipe_fds[1]);
-    exec_child(command);
+    child_body();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::_exit(0);
   }
   ::close(pipe_fds[1]);
   char buffer[4096];
@@ -105,6 +107,11 @@ CapturedRun capture_command(const Command& command) {
   }
   run.exit_code = exit_status_of(wait_status);
   return run;
+}
+
+CapturedRun capture_command(const Command& command) {
+  if (command.argv.empty()) return CapturedRun{127, ""};
+  return capture_child([&command] { exec_child(command); });
 }
 
 std::string shell_line(const Command& command) {

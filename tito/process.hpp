@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,12 @@ struct CapturedRun {
 // Runs `command` with its stdout and stderr captured instead of shown (for
 // asking a tool about itself: `cmake --version`, a test compile).
 CapturedRun capture_command(const Command& command);
+
+// Runs `child_body` in a forked child whose stdout and stderr are captured; the child
+// exits 0 when the function returns. For a question that must not touch this process,
+// e.g. dlopen-ing a library under another environment (tito doctor). exit_code is 128+N
+// when the child was killed by signal N.
+CapturedRun capture_child(const std::function<void()>& child_body);
 
 // The number of parallel build jobs to ask for (at least 1).
 unsigned build_jobs();
