@@ -45,6 +45,29 @@ void int4_linear_ref(const float* x, int64_t rows, const Int4GroupedWeights& wei
   }
 }
 
+// ---- the SIMD kernels' input layout ---------------------------------------------------------------
+
+namespace {
+thread_local std::vector<float> split_input_scratch;  // per row of x: x_even then x_odd, padded
+}  // namespace
+
+// x_even[m, j] = x[m, 2j], x_odd[m, j] = x[m, 2j + 1], 0 where 2j (+1) ≥ K.
+const float* split_even_odd_rows(const float* x, int64_t rows, int64_t K, int64_t padded) {
+  if (static_cast<int64_t>(split_input_scratch.size()) < rows * 2 * padded) {
+    split_input_scratch.resize(static_cast<std::size_t>(rows * 2 * padded));
+  }
+  float* split = split_input_scratch.data();
+  for (int64_t m = 0; m < rows; ++m) {
+    float* even = split + m * 2 * padded;
+    float* odd = even + padded;
+    for (int64_t j = 0; j < padded; ++j) {
+      even[j] = 2 * j < K ? x[m * K + 2 * j] : 0.0f;
+      odd[j] = 2 * j + 1 < K ? x[m * K + 2 * j + 1] : 0.0f;
+    }
+  }
+  return split;
+}
+
 // ---- dispatch ------------------------------------------------------------------------------------
 
 Int4LinearKernel int4_linear_kernel(KernelIsa isa) {

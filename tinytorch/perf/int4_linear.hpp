@@ -45,6 +45,10 @@ void int4_linear_avx512(const float* x, int64_t rows, const Int4GroupedWeights& 
 // into out:(n_end − n_begin, K), equal to dequantize_int4_rows_ref (int4_weights.hpp) to the bit.
 void dequantize_int4_rows_avx2(const Int4GroupedWeights& weights, int64_t n_begin, int64_t n_end, float* out);
 void dequantize_int4_rows_avx512(const Int4GroupedWeights& weights, int64_t n_begin, int64_t n_end, float* out);
+// The SIMD kernels read x split by parity, as the nibbles are packed (byte j holds k = 2j
+// low, 2j + 1 high): x:(rows, K) -> per row x_even then x_odd, `padded` floats each, zero
+// beyond K. The result lives in a thread-local buffer, valid until this thread's next call.
+const float* split_even_odd_rows(const float* x, int64_t rows, int64_t K, int64_t padded);
 using Int4LinearKernel = void (*)(const float*, int64_t, const Int4GroupedWeights&, const float*, float*);
 Int4LinearKernel int4_linear_kernel(KernelIsa isa);
 const char* int4_linear_kernel_name(KernelIsa isa);  // "int4_ref", "int4_avx2", "int4_avx512"

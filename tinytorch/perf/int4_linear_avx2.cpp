@@ -34,7 +34,6 @@ namespace {
 
 constexpr int64_t kBlockBytes = 8;  // 16 weights
 
-thread_local std::vector<float> split_input_scratch;  // per row of x: x_even then x_odd, padded
 thread_local std::vector<float> scale_scratch;        // s[n, g], then −8·s[n, g]: (2, N, groups)
 
 // s and −8·s as float32, widened once per call, 8 scales per vcvtph2ps. Returns the s
@@ -55,23 +54,6 @@ const float* widen_scales(const Int4GroupedWeights& weights) {
     offsets[i] = -8.0f * scales[i];
   }
   return scales;
-}
-
-// x:(rows, K) -> x_even, x_odd:(rows, padded) each, zero beyond K.
-float* split_even_odd(const float* x, int64_t rows, int64_t K, int64_t padded) {
-  if (static_cast<int64_t>(split_input_scratch.size()) < rows * 2 * padded) {
-    split_input_scratch.resize(static_cast<std::size_t>(rows * 2 * padded));
-  }
-  float* split = split_input_scratch.data();
-  for (int64_t m = 0; m < rows; ++m) {
-    float* even = split + m * 2 * padded;
-    float* odd = even + padded;
-    for (int64_t j = 0; j < padded; ++j) {
-      even[j] = 2 * j < K ? x[m * K + 2 * j] : 0.0f;
-      odd[j] = 2 * j + 1 < K ? x[m * K + 2 * j + 1] : 0.0f;
-    }
-  }
-  return split;
 }
 
 // 8 bytes of a row (fewer at its end, the rest 0) as 8 int32 lanes.
@@ -167,7 +149,7 @@ void int4_linear_avx2(const float* x, int64_t rows, const Int4GroupedWeights& we
                       float* y) {
   const int64_t blocks = (weights.bytes_per_row() + kBlockBytes - 1) / kBlockBytes;
   const int64_t padded = blocks * kBlockBytes;  // x_even / x_odd length: 8 lanes per block
-  const float* split = split_even_odd(x, rows, weights.in_features, padded);
+  const float* split = split_even_odd_rows(x, rows, weights.in_features, padded);
   const float* scales = widen_scales(weights);
   int64_t m0 = 0;
   for (; m0 + 4 <= rows; m0 += 4) row_block<4, 1>(split, padded, weights, scales, m0, bias, y);

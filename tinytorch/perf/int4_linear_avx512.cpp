@@ -60,7 +60,6 @@ namespace {
 constexpr int64_t kChunkBytes = 16;  // 32 weights
 constexpr int64_t kChunkWeights = 32;
 
-thread_local std::vector<float> split_input_scratch;  // per row of x: x_even then x_odd, padded
 thread_local std::vector<float> scale_scratch;        // s[n, g] as float32, (N, groups)
 
 // What every tile reads: x split, the weights, their scales in float32.
@@ -77,23 +76,6 @@ struct Operands {
 inline __m512 group_table(float scale) {
   const __m512 levels = _mm512_setr_ps(-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7);
   return _mm512_mul_ps(levels, _mm512_set1_ps(scale));
-}
-
-// x:(rows, K) -> x_even, x_odd:(rows, padded) each, zero beyond K.
-float* split_even_odd(const float* x, int64_t rows, int64_t K, int64_t padded) {
-  if (static_cast<int64_t>(split_input_scratch.size()) < rows * 2 * padded) {
-    split_input_scratch.resize(static_cast<std::size_t>(rows * 2 * padded));
-  }
-  float* split = split_input_scratch.data();
-  for (int64_t m = 0; m < rows; ++m) {
-    float* even = split + m * 2 * padded;
-    float* odd = even + padded;
-    for (int64_t j = 0; j < padded; ++j) {
-      even[j] = 2 * j < K ? x[m * K + 2 * j] : 0.0f;
-      odd[j] = 2 * j + 1 < K ? x[m * K + 2 * j + 1] : 0.0f;
-    }
-  }
-  return split;
 }
 
 // float16 scales -> float32, 16 at a time (vcvtph2ps).
@@ -235,7 +217,7 @@ void int4_linear_avx512(const float* x, int64_t rows, const Int4GroupedWeights& 
   const int64_t chunks = (weights.bytes_per_row() + kChunkBytes - 1) / kChunkBytes;
   Operands op;
   op.padded = chunks * kChunkBytes;  // x_even / x_odd length: 16 lanes per chunk
-  op.split = split_even_odd(x, rows, weights.in_features, op.padded);
+  op.split = split_even_odd_rows(x, rows, weights.in_features, op.padded);
   op.weights = &weights;
   op.scales = widen_scales(weights);
   op.bias = bias;
