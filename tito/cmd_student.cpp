@@ -15,6 +15,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <utility>
 #include <chrono>
 #include <ctime>
 
@@ -51,14 +52,27 @@ std::vector<std::string> starter_files(const Workspace& ws, const ModuleSpec& mo
   return files;
 }
 
-// The functions of `text` still stubbed: every NotImplemented("NN_name: function") in it.
+// The functions still stubbed in a starter file, read from its NotImplemented("NN_name: function")
+// lines, in file order, each once: "finish_vector"
+// or, for a function whose solution is split in several regions, "finish_vector (3 parts)".
 std::vector<std::string> stubbed_functions(const std::string& text, const std::string& module_name) {
-  std::vector<std::string> names;
+  std::vector<std::pair<std::string, int>> parts;  // function, regions still stubbed
   const std::string key = "NotImplemented(\"" + module_name + ": ";
   for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
     const std::size_t begin = at + key.size();
     const std::size_t end = text.find('"', begin);
-    if (end != std::string::npos) names.push_back(text.substr(begin, end - begin));
+    if (end == std::string::npos) continue;
+    const std::string name = text.substr(begin, end - begin);
+    auto seen = std::find_if(parts.begin(), parts.end(), [&](const auto& entry) { return entry.first == name; });
+    if (seen == parts.end()) {
+      parts.emplace_back(name, 1);
+    } else {
+      ++seen->second;
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& [name, count] : parts) {
+    names.push_back(count == 1 ? name : fmt::format("{} ({} parts)", name, count));
   }
   return names;
 }
