@@ -15,9 +15,9 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <utility>
 #include <chrono>
 #include <ctime>
+#include <utility>
 
 #include "tito/commands.hpp"
 #include "tito/error.hpp"
