@@ -20,7 +20,7 @@
 //   [  FORMULA ] scale = (max - min) / (qmax - qmin);  zero_point = qmin - round(min / scale)
 //   [  CHECKS  ] affine int8 from minus one to three
 //
-// and the test TestConcepts.EverySuiteNamesItsConcept fails when a suite of the
+// and the test TestConcepts.EverySuiteNamesItsConcept_<executable> fails when a suite of the
 // executable has no TINYTORCH_CONCEPT, so a new suite cannot forget it.
 #pragma once
 
@@ -34,7 +34,7 @@ struct Concept {
 };
 
 // Registers `suite`'s concept; a second registration of the same suite is an error
-// reported by TestConcepts.EverySuiteNamesItsConcept. Returns true (for static init).
+// reported by TestConcepts.EverySuiteNamesItsConcept_<executable>. Returns true (for static init).
 bool register_concept(const char* suite, const char* idea, const char* formula);
 
 // Registers a formula for one test, shown instead of its suite's formula.

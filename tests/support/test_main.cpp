@@ -125,9 +125,11 @@ bool register_test_formula(const char* suite, const char* test, const char* form
 
 }  // namespace tinytorch::testing
 
+namespace {
+
 // Every suite of this executable names its concept, once; every TINYTORCH_TEST_FORMULA
 // names a test that exists.
-TEST(TestConcepts, EverySuiteNamesItsConcept) {
+void check_every_suite_names_its_concept() {
   using tinytorch::testing::registry;
   const ::testing::UnitTest& unit = *::testing::UnitTest::GetInstance();
   std::set<std::pair<std::string, std::string>> tests;
@@ -156,8 +158,26 @@ TEST(TestConcepts, EverySuiteNamesItsConcept) {
   }
 }
 
+class EverySuiteNamesItsConcept : public ::testing::Test {
+  void TestBody() override { check_every_suite_names_its_concept(); }
+};
+
+// Registered per executable as TestConcepts.EverySuiteNamesItsConcept_<executable>: CTest
+// names must be unique across the build, or one module's label (and count) takes in the
+// same-named check of every other module.
+void register_concept_check(const char* argv0) {
+  const std::string path = argv0 != nullptr ? argv0 : "";
+  const std::string executable = path.substr(path.find_last_of('/') + 1);
+  const std::string name = "EverySuiteNamesItsConcept_" + (executable.empty() ? std::string("tests") : executable);
+  ::testing::RegisterTest("TestConcepts", name.c_str(), nullptr, nullptr, __FILE__, __LINE__,
+                          []() -> ::testing::Test* { return new EverySuiteNamesItsConcept; });
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+  register_concept_check(argc > 0 ? argv[0] : nullptr);
   ::testing::UnitTest::GetInstance()->listeners().Append(new tinytorch::testing::ConceptPrinter);
   return RUN_ALL_TESTS();
 }

@@ -112,11 +112,11 @@ ModuleRun gamma_run() {
   ModuleRun run;
   run.file_of_test = {{"A.Free", "test_a.cpp"},   {"A.Pass", "test_a.cpp"}, {"A.Fail", "test_a.cpp"},
                       {"B.Skip", "test_b.cpp"},   {"B.Pass", "test_b.cpp"},
-                      {"TestConcepts.EverySuiteNamesItsConcept", "test_main.cpp"}};
+                      {"TestConcepts.EverySuiteNamesItsConcept_test_15_q", "test_main.cpp"}};
   run.results = {{"A.Free", TestOutcome::passed}, {"A.Pass", TestOutcome::passed},
                  {"A.Fail", TestOutcome::failed}, {"B.Skip", TestOutcome::skipped},
                  {"B.Pass  # GetParam() = 1", TestOutcome::passed},
-                 {"TestConcepts.EverySuiteNamesItsConcept", TestOutcome::passed}};
+                 {"TestConcepts.EverySuiteNamesItsConcept_test_15_q", TestOutcome::passed}};
   run.passes_on_starter = {"A.Free"};
   run.skipped_on_solution = {"B.Skip"};
   return run;
