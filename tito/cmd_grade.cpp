@@ -363,11 +363,6 @@ Baseline walk_starter_code(const Instructor& instructor, const GradeSpace& space
   return baseline;
 }
 
-std::string student_name(const fs::path& dir) {
-  const fs::path canonical = fs::weakly_canonical(dir);
-  return canonical.filename().empty() ? canonical.parent_path().filename().string() : canonical.filename().string();
-}
-
 void check_options(const Workspace& ws, const GradeOptions& options, const fs::path& work) {
   if (options.student_dirs.empty()) throw UsageError("tito grade: give at least one STUDENT_DIR");
   if (options.output.empty()) throw UsageError("tito grade: --output FILE.csv is required");
@@ -408,8 +403,8 @@ struct StudentRun {
 };
 
 StudentRun build_and_test_student(const Instructor& instructor, const GradeSpace& space, const fs::path& dir,
-                                  const std::string& label, int timeout_seconds) {
-  StudentRun student{student_name(dir), {}, {}};
+                                  const std::string& name, const std::string& label, int timeout_seconds) {
+  StudentRun student{name, {}, {}};
   std::map<std::string, std::vector<std::string>> missing;
   SourceSet sources = read_student_sources(instructor, dir, missing);
   for (const auto& [module, files] : missing) {
@@ -452,13 +447,15 @@ int grade_command(const Workspace& ws, const GradeOptions& options) {
   const GradeSpace space{work / "src", work / "build", work / "logs"};
   fs::create_directories(space.logs);
 
+  std::vector<fs::path> dirs;
+  for (const std::string& dir : options.student_dirs) dirs.push_back(fs::weakly_canonical(dir));
+  const std::vector<std::string> names = student_names(dirs);
   std::vector<StudentRun> students;
-  for (std::size_t s = 0; s < options.student_dirs.size(); ++s) {
-    const fs::path dir = options.student_dirs[s];
-    fmt::print("grade: [{}/{}] {} — building this checkout with its module sources in {}\n", s + 1,
-               options.student_dirs.size(), dir.string(), space.build.string());
-    students.push_back(
-        build_and_test_student(instructor, space, dir, fmt::format("student-{}", s + 1), options.timeout_seconds));
+  for (std::size_t s = 0; s < dirs.size(); ++s) {
+    fmt::print("grade: [{}/{}] {} — building this checkout with its module sources in {}\n", s + 1, dirs.size(),
+               dirs[s].string(), space.build.string());
+    students.push_back(build_and_test_student(instructor, space, dirs[s], names[s], fmt::format("student-{}", s + 1),
+                                              options.timeout_seconds));
   }
   std::optional<Baseline> baseline = cached_baseline(instructor, space);
   if (baseline) {

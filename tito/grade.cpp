@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "tito/error.hpp"
@@ -140,6 +141,38 @@ double StudentGrade::max_points() const {
   double sum = 0;
   for (const auto& module : modules) sum += module.max_points;
   return sum;
+}
+
+namespace {
+
+// The last `count` components of an absolute path, joined by '/'.
+std::string last_components(const std::filesystem::path& dir, std::size_t count) {
+  std::vector<std::string> parts;
+  for (const auto& part : dir.relative_path()) {
+    if (!part.empty()) parts.push_back(part.string());
+  }
+  const std::size_t skip = parts.size() > count ? parts.size() - count : 0;
+  return fmt::format("{}", fmt::join(parts.begin() + static_cast<std::ptrdiff_t>(skip), parts.end(), "/"));
+}
+
+// Replaces each name used more than once by longer_name(i).
+template <typename LongerName>
+void lengthen_repeated(std::vector<std::string>& names, LongerName longer_name) {
+  std::map<std::string, int> uses;
+  for (const std::string& name : names) ++uses[name];
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (uses[names[i]] > 1) names[i] = longer_name(i);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> student_names(const std::vector<std::filesystem::path>& canonical_dirs) {
+  std::vector<std::string> names;
+  for (const auto& dir : canonical_dirs) names.push_back(last_components(dir, 1));
+  lengthen_repeated(names, [&](std::size_t i) { return last_components(canonical_dirs[i], 2); });
+  lengthen_repeated(names, [&](std::size_t i) { return canonical_dirs[i].string(); });
+  return names;
 }
 
 std::string grades_csv(const std::vector<StudentGrade>& students) {

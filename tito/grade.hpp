@@ -18,6 +18,7 @@
 // so its graded tests fail and it scores 0 — with the compiler's first error as the note.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -76,6 +77,11 @@ struct StudentGrade {
   double points() const;
   double max_points() const;
 };
+
+// The student column of each copy: its folder's name ("alice" for submissions/alice/). Copies
+// whose folders share a name ("a/tinytorch", "b/tinytorch") are told apart by their
+// parents ("a/tinytorch", "b/tinytorch"), and by their whole path when that is not enough.
+std::vector<std::string> student_names(const std::vector<std::filesystem::path>& canonical_dirs);
 
 // The CSV `tito grade --output` writes: a header, then per student one row per test,
 // one per module and one total —

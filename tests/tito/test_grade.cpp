@@ -198,5 +198,13 @@ TEST(GradesCsv, RowsPerTestPerModuleAndATotalWithQuotedFields) {
   EXPECT_NE(csv.find("\"ada, lovelace\",total,,,,1 module(s),8.00,12.00\n"), std::string::npos) << csv;
 }
 
+TEST(StudentNames, FolderNamesThenParentsThenWholePathsToTellCopiesApart) {
+  EXPECT_EQ(student_names({"/srv/sub/alice", "/srv/sub/bob/"}), (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(student_names({"/srv/sub/alice/tinytorch", "/srv/sub/bob/tinytorch", "/srv/sub/carol"}),
+            (std::vector<std::string>{"alice/tinytorch", "bob/tinytorch", "carol"}));
+  EXPECT_EQ(student_names({"/a/x/tinytorch", "/b/x/tinytorch"}),
+            (std::vector<std::string>{"/a/x/tinytorch", "/b/x/tinytorch"}));
+}
+
 }  // namespace
 }  // namespace tito
