@@ -179,7 +179,8 @@ int module_reset_command(const Workspace& ws, const std::string& spelled_name, b
   std::vector<std::string> to_copy = files;
   if (!restore_stamp.empty()) {
     source = ws.root / kBackupDir / module.name / restore_stamp;
-    if (!fs::is_directory(source)) {
+    const std::vector<std::string> stamps = backups_of(ws, module);  // never a path outside the backups
+    if (std::find(stamps.begin(), stamps.end(), restore_stamp) == stamps.end()) {
       throw UsageError(fmt::format("no backup {} of {}; 'tito module reset {} --list-backups' lists them", restore_stamp,
                                    module.name, module.number_prefix()));
     }

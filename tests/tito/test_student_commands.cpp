@@ -81,6 +81,10 @@ TEST(ModuleReset, BacksUpTheStudentsFilesRestoresTheStarterAndABackup) {
 
   EXPECT_EQ(module_reset_command(ws, "01", /*list_backups=*/true, ""), 0);
   EXPECT_THROW(module_reset_command(ws, "01", false, "19990101-000000"), UsageError);
+  // A stamp is a backup's name, never a path: another module's folder is refused.
+  project.write("modules/02_beta/beta.cpp", "// elsewhere\n");
+  EXPECT_THROW(module_reset_command(ws, "01", false, "../../../modules/02_beta"), UsageError);
+  EXPECT_EQ(project.read("modules/01_alpha/alpha.cpp"), students_work);
 }
 
 TEST(Progress, RoundTripsAndACorruptFileIsAnErrorNamingIt) {
