@@ -9,6 +9,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <regex>
 #include <set>
@@ -173,11 +174,26 @@ void register_concept_check(const char* argv0) {
                           []() -> ::testing::Test* { return new EverySuiteNamesItsConcept; });
 }
 
+// CTest reads only the exit status, so a test that ends the process with exit(0) (a
+// student's function calling std::exit) would read as passed, its checks never run.
+// exit() runs this before the process ends: before RUN_ALL_TESTS has returned, it is a failure.
+bool all_tests_returned = false;
+
+void refuse_early_exit() {
+  if (all_tests_returned) return;
+  std::fputs("test main: the process called exit() before the tests finished; counted as a failure\n", stderr);
+  std::fflush(stderr);
+  std::_Exit(1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   register_concept_check(argc > 0 ? argv[0] : nullptr);
+  std::atexit(refuse_early_exit);
   ::testing::UnitTest::GetInstance()->listeners().Append(new tinytorch::testing::ConceptPrinter);
-  return RUN_ALL_TESTS();
+  const int status = RUN_ALL_TESTS();
+  all_tests_returned = true;
+  return status;
 }
